@@ -1,0 +1,166 @@
+// packetmancer: TCP health of a packet capture, on the console and as JSON.
+// A small tool over the library: Engine<TcpHealth>, the libpcap reader and the report
+// writers do the work; this file parses options and maps outcomes to exit codes.
+#include <packetmancer/packetmancer.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <unistd.h>
+
+namespace {
+
+namespace pm = packetmancer;
+
+enum ExitCode : int {
+    analysed = 0,
+    usage_error = 2,
+    unreadable_input = 3,
+    damaged_input = 4,
+    output_error = 5,
+};
+
+constexpr std::string_view usage_text =
+    "usage: packetmancer --file PATH|- [--top N] [--json PATH|-] [--no-color]\n"
+    "\n"
+    "Reads a pcap or pcapng capture (\"-\" for standard input) and reports the health of\n"
+    "every TCP conversation: retransmissions, out-of-order and lost segments, duplicate\n"
+    "ACKs, zero windows, resets and RTT, counted as Wireshark's TCP analysis counts them.\n"
+    "\n"
+    "options:\n"
+    "  --file PATH|-   capture to read (required)\n"
+    "  --top N         conversations to list, least healthy first (default 5)\n"
+    "  --json PATH|-   also write the full JSON report to PATH (\"-\": standard output,\n"
+    "                  which then carries only the JSON)\n"
+    "  --no-color      no colour, even on a terminal (NO_COLOR in the environment works too)\n"
+    "  --help          this text\n"
+    "  --version       the version\n"
+    "\n"
+    "exit codes:\n"
+    "  0  the capture was analysed\n"
+    "  2  usage error\n"
+    "  3  the input cannot be opened, is not a capture, or has a link type we do not decode\n"
+    "  4  the capture is damaged: everything before the damage is reported, with where\n"
+    "     reading stopped\n"
+    "  5  the JSON report cannot be written\n";
+
+struct Options {
+    std::string file;
+    std::string json;
+    std::size_t top = 5;
+    bool no_colour = false;
+};
+
+int fail(int code, const std::string& message) {
+    std::fprintf(stderr, "packetmancer: %s\n", message.c_str());
+    return code;
+}
+
+bool parse_count(std::string_view text, std::size_t& out) {
+    if (text.empty() || text.size() > 9) return false;
+    std::size_t v = 0;
+    for (const char c : text) {
+        if (c < '0' || c > '9') return false;
+        v = v * 10 + static_cast<std::size_t>(c - '0');
+    }
+    out = v;
+    return true;
+}
+
+// Returns -1 when the options are fine, otherwise the exit code to leave with.
+int parse(int argc, char** argv, Options& options) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        const auto value = [&](std::string_view name) -> const char* {
+            if (i + 1 >= argc) return nullptr;
+            (void)name;
+            return argv[++i];
+        };
+        if (arg == "--help" || arg == "-h") {
+            std::fwrite(usage_text.data(), 1, usage_text.size(), stdout);
+            return analysed;
+        }
+        if (arg == "--version") {
+            std::printf("packetmancer %.*s\n", static_cast<int>(pm::version.size()), pm::version.data());
+            return analysed;
+        }
+        if (arg == "--no-color" || arg == "--no-colour") {
+            options.no_colour = true;
+        } else if (arg == "--file") {
+            const char* v = value(arg);
+            if (!v) return fail(usage_error, "--file needs a path (or - for standard input)");
+            options.file = v;
+        } else if (arg == "--json") {
+            const char* v = value(arg);
+            if (!v) return fail(usage_error, "--json needs a path (or - for standard output)");
+            options.json = v;
+        } else if (arg == "--top") {
+            const char* v = value(arg);
+            if (!v || !parse_count(v, options.top))
+                return fail(usage_error, "--top needs a whole number, for example --top 10");
+        } else {
+            return fail(usage_error, "unknown option '" + std::string(arg) + "' (see --help)");
+        }
+    }
+    if (options.file.empty()) return fail(usage_error, "--file is required (see --help)");
+    return -1;
+}
+
+bool use_colour(const Options& options) {
+    if (options.no_colour || options.json == "-") return false;
+    const char* no_color = std::getenv("NO_COLOR");
+    if (no_color && *no_color) return false;
+    return ::isatty(STDOUT_FILENO) == 1;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    Options options;
+    if (const int code = parse(argc, argv, options); code >= 0) return code;
+
+    pm::io::PcapReader reader;
+    if (!reader.open(options.file)) return fail(unreadable_input, options.file + ": " + reader.error());
+    if (!pm::net::is_supported_link_type(reader.link_type()))
+        return fail(unreadable_input, options.file + ": link type " + std::to_string(reader.link_type()) + " (" +
+                                          pm::io::PcapReader::link_type_name(reader.link_type()) +
+                                          ") is not supported");
+
+    pm::Engine<pm::TcpHealth> engine;
+    pm::Frame frame;
+    pm::io::ReadStatus status;
+    while ((status = reader.next(frame)) == pm::io::ReadStatus::frame) engine.process(frame);
+    engine.finish();
+
+    pm::report::CaptureInfo info{options.file == "-" ? "(standard input)" : options.file, reader.format(), {}};
+    if (status == pm::io::ReadStatus::damaged)
+        info.stopped = pm::report::ReadStop{reader.records_read(), reader.offset(), reader.error()};
+    const pm::report::ReportOptions report_options{options.top};
+
+    if (!options.json.empty()) {
+        const std::string json =
+            pm::report::json_report(engine, info, report_options, pm::io::PcapReader::link_type_name);
+        if (options.json == "-") {
+            std::fwrite(json.data(), 1, json.size(), stdout);
+        } else {
+            std::ofstream out(options.json, std::ios::binary | std::ios::trunc);
+            out.write(json.data(), static_cast<std::streamsize>(json.size()));
+            out.close();
+            if (!out) return fail(output_error, options.json + ": cannot write the JSON report");
+        }
+    }
+    if (options.json != "-") {
+        const std::string text = pm::report::text_report(engine, info, report_options, {use_colour(options)});
+        std::fwrite(text.data(), 1, text.size(), stdout);
+    }
+    std::fflush(stdout);
+    if (info.stopped) {
+        return fail(damaged_input, info.file + ": capture damaged after record " +
+                                       std::to_string(info.stopped->records_read) + ": " + info.stopped->reason);
+    }
+    return analysed;
+}

@@ -1,0 +1,42 @@
+// What the engine counts about the capture as a whole, for every detector's end-of-
+// capture hook and for the report's summary: frames, bytes, time span, link types,
+// and the frames it could not decode, by reason.
+#pragma once
+
+#include "packetmancer/net/undecoded.hpp"
+#include "packetmancer/packet.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <vector>
+
+namespace packetmancer {
+
+struct CaptureSummary {
+    std::uint64_t packets_total = 0;
+    std::uint64_t bytes_total = 0;     // on-the-wire bytes of every frame
+    std::uint64_t tcp_packets = 0;
+    std::uint64_t udp_packets = 0;
+    Timestamp first_timestamp{};       // earliest record seen
+    Timestamp last_timestamp{};        // latest record seen
+    std::vector<std::uint32_t> link_types;  // LINKTYPE_* values, in order of first sight
+    std::array<std::uint64_t, net::undecoded_reason_count> undecoded{};
+
+    [[nodiscard]] std::uint64_t undecoded_count(net::Undecoded reason) const noexcept {
+        return undecoded[static_cast<std::size_t>(reason)];
+    }
+
+    void count_frame(const Frame& frame) {
+        if (packets_total == 0 || frame.timestamp < first_timestamp) first_timestamp = frame.timestamp;
+        if (packets_total == 0 || last_timestamp < frame.timestamp) last_timestamp = frame.timestamp;
+        ++packets_total;
+        bytes_total += std::max<std::uint64_t>(frame.wire_length, frame.bytes.size());
+        if (link_types.empty() || link_types.back() != frame.link_type) {
+            if (std::find(link_types.begin(), link_types.end(), frame.link_type) == link_types.end())
+                link_types.push_back(frame.link_type);
+        }
+    }
+};
+
+} // namespace packetmancer

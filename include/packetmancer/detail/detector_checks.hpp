@@ -1,0 +1,42 @@
+// Compile-time checks that turn "this type is not a detector" into one readable
+// message per missing or mis-declared piece, each spelling out what is expected.
+#pragma once
+
+#include "packetmancer/detector.hpp"
+
+namespace packetmancer::detail {
+
+// A member of that name exists, whatever its signature (not overloaded, not a template).
+template <class D> concept declares_on_packet = requires { &D::on_packet; };
+template <class D> concept declares_on_tcp = requires { &D::on_tcp; };
+template <class D> concept declares_on_udp = requires { &D::on_udp; };
+template <class D> concept declares_on_conversation_open = requires { &D::on_conversation_open; };
+template <class D> concept declares_on_conversation_close = requires { &D::on_conversation_close; };
+template <class D> concept declares_on_capture_end = requires { &D::on_capture_end; };
+
+template <class D>
+consteval bool check_detector() {
+    static_assert(NamedDetector<D>,
+                  "PacketMancer: a detector needs a name: static constexpr std::string_view name = \"my_detector\";");
+    static_assert(!declares_on_packet<D> || HasOnPacket<D>,
+                  "PacketMancer: on_packet has the wrong signature; expected: void on_packet(const packetmancer::PacketEvent&)");
+    static_assert(!declares_on_tcp<D> || HasOnTcp<D>,
+                  "PacketMancer: on_tcp has the wrong signature; expected: void on_tcp(const packetmancer::TcpSegmentEvent&)");
+    static_assert(!declares_on_udp<D> || HasOnUdp<D>,
+                  "PacketMancer: on_udp has the wrong signature; expected: void on_udp(const packetmancer::UdpDatagramEvent&)");
+    static_assert(!declares_on_conversation_open<D> || HasOnConversationOpen<D>,
+                  "PacketMancer: on_conversation_open has the wrong signature; expected: "
+                  "void on_conversation_open(const packetmancer::flow::Conversation&)");
+    static_assert(!declares_on_conversation_close<D> || HasOnConversationClose<D>,
+                  "PacketMancer: on_conversation_close has the wrong signature; expected: "
+                  "void on_conversation_close(const packetmancer::flow::Conversation&)");
+    static_assert(!declares_on_capture_end<D> || HasOnCaptureEnd<D>,
+                  "PacketMancer: on_capture_end has the wrong signature; expected: "
+                  "void on_capture_end(const packetmancer::CaptureSummary&)");
+    static_assert(Detector<D> || !NamedDetector<D>,
+                  "PacketMancer: a detector needs at least one hook, for example: "
+                  "void on_tcp(const packetmancer::TcpSegmentEvent&)");
+    return Detector<D>;
+}
+
+} // namespace packetmancer::detail

@@ -1,0 +1,137 @@
+// Engine<Detectors...>: decodes every frame once, tracks TCP conversations and runs
+// sequence analysis when a detector needs it, and calls on each detector exactly the
+// hooks it defines. The fan-out is resolved at compile time and inlined: no virtual
+// call, no std::function, no type erasure per packet.
+//
+//     packetmancer::Engine<packetmancer::TcpHealth, MyDetector> engine;
+//     for (each frame) engine.process(frame);
+//     engine.finish();
+//     const auto& health = engine.get<packetmancer::TcpHealth>();
+#pragma once
+
+#include "packetmancer/capture_summary.hpp"
+#include "packetmancer/detail/detector_checks.hpp"
+#include "packetmancer/detail/fan_out.hpp"
+#include "packetmancer/detector.hpp"
+#include "packetmancer/events.hpp"
+#include "packetmancer/flow/tcp_tracker.hpp"
+#include "packetmancer/net/decoder.hpp"
+#include "packetmancer/packet.hpp"
+
+#include <cstddef>
+#include <type_traits>
+#include <utility>
+
+namespace packetmancer {
+
+namespace detail {
+struct NoTcpTracker {};
+} // namespace detail
+
+template <class... Detectors>
+class Engine {
+    static_assert(sizeof...(Detectors) > 0, "PacketMancer: Engine needs at least one detector: Engine<TcpHealth>");
+    static_assert((detail::check_detector<Detectors>() && ...),
+                  "PacketMancer: every Engine argument must be a detector (see the messages above)");
+
+    static constexpr bool tracks_tcp = (NeedsTcpAnalysis<Detectors> || ...);
+    using Tracker = std::conditional_t<tracks_tcp, flow::TcpTracker, detail::NoTcpTracker>;
+
+public:
+    Engine() = default;
+    explicit Engine(Detectors... detectors) : detectors_(std::move(detectors)...) {}
+
+    // Analyses one frame. Frames must come in capture order.
+    void process(const Frame& frame) {
+        summary_.count_frame(frame);
+        net::decode(frame, decoded_);
+        const PacketEvent packet_event{frame, decoded_};
+        fan_out([&](auto& d) {
+            if constexpr (HasOnPacket<std::decay_t<decltype(d)>>) d.on_packet(packet_event);
+        });
+        switch (decoded_.transport) {
+        case net::Transport::tcp: ++summary_.tcp_packets; process_tcp(frame); break;
+        case net::Transport::udp: {
+            ++summary_.udp_packets;
+            const UdpDatagramEvent udp_event{frame, decoded_, decoded_.udp};
+            fan_out([&](auto& d) {
+                if constexpr (HasOnUdp<std::decay_t<decltype(d)>>) d.on_udp(udp_event);
+            });
+            break;
+        }
+        case net::Transport::none: ++summary_.undecoded[static_cast<std::size_t>(decoded_.undecoded)]; break;
+        }
+    }
+
+    // Ends the capture: closes every conversation still open and calls on_capture_end.
+    void finish() {
+        if constexpr (tracks_tcp) {
+            for (const auto& conversation : tracker_.conversations()) {
+                fan_out([&](auto& d) {
+                    if constexpr (HasOnConversationClose<std::decay_t<decltype(d)>>) d.on_conversation_close(conversation);
+                });
+            }
+        }
+        fan_out([&](auto& d) {
+            if constexpr (HasOnCaptureEnd<std::decay_t<decltype(d)>>) d.on_capture_end(summary_);
+        });
+    }
+
+    // The detector of type D, by reference.
+    template <class D>
+    [[nodiscard]] D& get() noexcept {
+        constexpr std::size_t index = detail::index_of<D, Detectors...>();
+        static_assert(index < sizeof...(Detectors), "PacketMancer: Engine::get<D>(): D is not one of this engine's detectors");
+        return detail::detector_at<index>(detectors_);
+    }
+    template <class D>
+    [[nodiscard]] const D& get() const noexcept {
+        constexpr std::size_t index = detail::index_of<D, Detectors...>();
+        static_assert(index < sizeof...(Detectors), "PacketMancer: Engine::get<D>(): D is not one of this engine's detectors");
+        return detail::detector_at<index>(detectors_);
+    }
+
+    // Calls f(detector) for each detector, in template-argument order (for report writers).
+    template <class F>
+    void for_each_detector(F&& f) const {
+        detail::for_each_detector(detectors_, std::forward<F>(f));
+    }
+
+    [[nodiscard]] const CaptureSummary& summary() const noexcept { return summary_; }
+    [[nodiscard]] static constexpr bool tracks_tcp_conversations() noexcept { return tracks_tcp; }
+
+private:
+    template <class F>
+    void fan_out(F&& f) {
+        detail::for_each_detector(detectors_, std::forward<F>(f));
+    }
+
+    void process_tcp(const Frame& frame) {
+        if constexpr (tracks_tcp) {
+            const net::Endpoint source{decoded_.ip.source, decoded_.tcp.source_port};
+            const net::Endpoint destination{decoded_.ip.destination, decoded_.tcp.destination_port};
+            const flow::TrackedSegment tracked =
+                tracker_.track(source, destination, decoded_.tcp, frame.timestamp, frame.number);
+            if (tracked.opened) {
+                fan_out([&](auto& d) {
+                    if constexpr (HasOnConversationOpen<std::decay_t<decltype(d)>>)
+                        d.on_conversation_open(*tracked.conversation);
+                });
+            }
+            const TcpSegmentEvent event{frame,         decoded_,          decoded_.tcp, *tracked.conversation,
+                                        tracked.direction, tracked.analysis};
+            fan_out([&](auto& d) {
+                if constexpr (HasOnTcp<std::decay_t<decltype(d)>>) d.on_tcp(event);
+            });
+        } else {
+            (void)frame;
+        }
+    }
+
+    detail::DetectorTuple<Detectors...> detectors_{};
+    [[no_unique_address]] Tracker tracker_{};
+    CaptureSummary summary_{};
+    net::DecodedPacket decoded_{};  // reused for every frame: no allocation per packet
+};
+
+} // namespace packetmancer

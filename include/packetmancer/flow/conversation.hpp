@@ -1,0 +1,34 @@
+// A TCP conversation as the engine tracks it: numbered in creation order like tshark's
+// `tcp.stream`, with its endpoints, which side is the client, when it was seen, and
+// its sequence-analysis state.
+#pragma once
+
+#include "packetmancer/flow/flow_key.hpp"
+#include "packetmancer/flow/tcp_analysis.hpp"
+#include "packetmancer/net/ip_address.hpp"
+#include "packetmancer/packet.hpp"
+
+#include <cstdint>
+
+namespace packetmancer::flow {
+
+struct Conversation {
+    std::uint32_t id = 0;           // 0, 1, 2, ... in creation order (tshark's tcp.stream)
+    FlowKey key{};                  // key.low sends direction 0, key.high direction 1
+    int client_direction = 0;       // the direction the client sends in
+    bool client_from_syn = false;   // true: the client sent a SYN without ACK; false: it sent first
+    Timestamp first_seen{};
+    Timestamp last_seen{};
+    std::uint64_t first_frame = 0;
+    TcpConversationState tcp{};
+
+    [[nodiscard]] const net::Endpoint& sender(int direction) const noexcept {
+        return direction == 0 ? key.low : key.high;
+    }
+    [[nodiscard]] const net::Endpoint& client() const noexcept { return sender(client_direction); }
+    [[nodiscard]] const net::Endpoint& server() const noexcept { return sender(1 - client_direction); }
+    // Handshake RTT (tshark's tcp.analysis.initial_rtt), when the handshake was seen.
+    [[nodiscard]] bool has_handshake_rtt() const noexcept { return tcp.initial_rtt_ns != 0; }
+};
+
+} // namespace packetmancer::flow

@@ -1,0 +1,258 @@
+// TCP sequence analysis, frame for frame as Wireshark 4.0 (tshark 4.0.17) does it in
+// `tcp_analyze_sequence_number` and around it in `dissect_tcp`. The rules, their order
+// and their sentinels follow shared/docs/tcp-semantics.md; section numbers below refer
+// to it. State is O(1) per direction except the bounded list of unacknowledged
+// segments, which Wireshark caps at 10 000 entries and which we cap the same way,
+// because the cap changes verdicts (a SYN or FIN past it no longer advances nextseq).
+#pragma once
+
+#include "packetmancer/flow/sequence.hpp"
+#include "packetmancer/flow/tcp_flags.hpp"
+#include "packetmancer/net/tcp.hpp"
+#include "packetmancer/packet.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace packetmancer::flow {
+
+// What the analysis says about one segment.
+struct TcpAnalysis {
+    std::uint32_t flags = 0;               // analysis_flag bits
+    std::uint32_t duplicate_ack_number = 0;  // tcp.analysis.duplicate_ack_num, when flagged
+    std::uint64_t duplicate_ack_of = 0;      // tcp.analysis.duplicate_ack_frame
+    std::optional<std::int64_t> ack_rtt_ns;  // tcp.analysis.ack_rtt: this ACK's RTT sample
+    std::uint64_t acked_frame = 0;           // tcp.analysis.acks_frame
+
+    [[nodiscard]] bool has(std::uint32_t flag) const noexcept { return (flags & flag) != 0; }
+};
+
+// A segment still waiting for its ACK (Wireshark's "unacked list").
+struct UnackedSegment {
+    std::uint32_t seq = 0;
+    std::uint32_t end = 0;  // seq + length, +1 for SYN or FIN
+    std::int64_t sent_ns = 0;
+    std::uint64_t frame = 0;
+};
+
+inline constexpr std::size_t max_unacked_segments = 10'000;  // as Wireshark's cap
+
+// Sequence state of one direction (Wireshark's tcp_flow_t plus its analysis info).
+// A value of 0 in next_seq, max_seq_to_be_acked or last_ack means "unset", exactly
+// as in Wireshark, including when 0 is a real sequence number (section 4).
+struct TcpDirectionState {
+    std::uint32_t base_seq = 0;
+    bool base_seq_set = false;
+    std::uint32_t next_seq = 0;
+    std::int64_t next_seq_time_ns = 0;
+    bool next_seq_time_set = false;
+    std::uint32_t max_seq_to_be_acked = 0;
+    std::uint32_t last_ack = 0;
+    std::int64_t last_ack_time_ns = 0;
+    bool last_ack_time_set = false;
+    std::uint64_t last_non_dup_ack_frame = 0;
+    std::int32_t dup_ack_count = 0;  // -1 marks "ACKed unseen already reported" (5.11)
+    std::uint32_t window = 0xFFFFFFFF;  // raw window of the last packet; never equals a real one at first
+    std::int8_t window_scale = -1;  // -1 unknown, -2 no scaling, 0..14 a shift
+    bool is_first_ack = false;
+    std::uint32_t last_segment_flags = 0;
+    std::vector<UnackedSegment> unacked;  // oldest first
+};
+
+// The sequence state of a conversation: two directions and the handshake timing.
+struct TcpConversationState {
+    TcpDirectionState direction[2];
+    Timestamp last_syn_time{};    // ts_mru_syn: zero means unset, as in Wireshark
+    std::int64_t initial_rtt_ns = 0;  // 0 = not measured
+};
+
+namespace detail_tcp_analysis {
+// An unsigned difference, as Wireshark computes its time tests: a timestamp that went
+// backwards gives a huge value, so "within X" tests fail (section 5.12, item 28).
+[[nodiscard]] constexpr std::uint64_t elapsed(std::int64_t since_ns, std::int64_t now_ns) noexcept {
+    return static_cast<std::uint64_t>(now_ns) - static_cast<std::uint64_t>(since_ns);
+}
+inline constexpr std::uint64_t fast_retransmission_window_ns = 20'000'000;
+inline constexpr std::uint64_t default_out_of_order_window_ns = 3'000'000;
+} // namespace detail_tcp_analysis
+
+// Analyses one segment sent by direction `sender` (0 or 1) of `conv`. `preset_flags`
+// carries flags decided before the analysis (reused ports, when the conversation table
+// opened a new conversation for this SYN). Updates the state and returns the verdicts.
+inline TcpAnalysis analyze_segment(TcpConversationState& conv, int sender, const net::TcpHeader& tcp,
+                                   Timestamp now, std::uint64_t frame,
+                                   std::uint32_t preset_flags = 0) {
+    using namespace analysis_flag;
+    using detail_tcp_analysis::elapsed;
+    namespace tf = net::tcp_flag;
+
+    TcpDirectionState& fwd = conv.direction[sender];
+    TcpDirectionState& rev = conv.direction[1 - sender];
+    TcpAnalysis result;
+    std::uint32_t& ta = result.flags;
+    ta = preset_flags;
+
+    const std::uint32_t seq = tcp.seq;
+    const std::uint32_t ack = tcp.ack;
+    const std::uint32_t seglen = tcp.payload_length;
+    const std::uint32_t window = tcp.window;
+    const std::uint16_t flags = tcp.flags;
+    const bool syn = (flags & tf::syn) != 0;
+    const bool fin = (flags & tf::fin) != 0;
+    const bool has_ack = (flags & tf::ack) != 0;
+    const bool no_syn_fin_rst = (flags & (tf::syn | tf::fin | tf::rst)) == 0;
+    const std::int64_t now_ns = now.total_nanoseconds();
+
+    // Section 2: port reuse inside one conversation, and a same-ISN SYN repairing nextseq.
+    if (syn && !has_ack && fwd.base_seq_set && seq == fwd.base_seq) fwd.next_seq = fwd.max_seq_to_be_acked;
+    if (syn && has_ack && fwd.base_seq_set && seq != fwd.base_seq) {
+        fwd.base_seq = seq;
+        ta |= reused_ports;
+    }
+    // Section 4.1: base sequence numbers.
+    if (!fwd.base_seq_set) {
+        fwd.base_seq = syn ? seq : seq - 1;
+        fwd.base_seq_set = true;
+    }
+    if (has_ack && !rev.base_seq_set) {
+        rev.base_seq = ack - 1;
+        rev.base_seq_set = true;
+    }
+
+    // 5.1 zero-window probe: skips straight to the bookkeeping.
+    bool skip_to_finished = false;
+    if (seglen == 1 && seq == fwd.next_seq && rev.window == 0) {
+        ta |= zero_window_probe;
+        skip_to_finished = true;
+    }
+    if (!skip_to_finished) {
+        // 5.2 zero window
+        if (window == 0 && no_syn_fin_rst) ta |= zero_window;
+        // 5.3 previous segment not captured
+        if (fwd.next_seq != 0 && sequence::gt(seq, fwd.next_seq) && !(flags & tf::rst)) ta |= lost_segment;
+        // 5.4 keep-alive
+        if ((seglen == 0 || seglen == 1) && seq == fwd.next_seq - 1 && no_syn_fin_rst) ta |= keep_alive;
+        // 5.5 window update
+        if (seglen == 0 && window != 0 && window != fwd.window && seq == fwd.next_seq && ack == fwd.last_ack &&
+            no_syn_fin_rst)
+            ta |= window_update;
+        // 5.6 window full: the segment ends exactly at the receiver's advertised right edge
+        if (seglen > 0 && no_syn_fin_rst && rev.window_scale != -1) {
+            const int shift = (rev.is_first_ack || rev.window_scale == -2) ? 0 : rev.window_scale;
+            if (seq + seglen == rev.last_ack + (rev.window << shift)) ta |= window_full;
+        }
+        const bool same_ack_no_data =
+            seglen == 0 && window == fwd.window && seq == fwd.next_seq && ack == fwd.last_ack && no_syn_fin_rst;
+        if (same_ack_no_data && window != 0 && (rev.last_segment_flags & keep_alive)) {
+            ta |= keep_alive_ack;  // 5.7
+        } else if (same_ack_no_data && window == 0 && (rev.last_segment_flags & zero_window_probe)) {
+            ta |= zero_window_probe_ack;  // 5.8
+        } else if (same_ack_no_data && window != 0) {
+            // 5.9 duplicate ACK (RFC 5681), counted from the first frame with this ack value
+            fwd.dup_ack_count = fwd.dup_ack_count == -1 ? 1 : fwd.dup_ack_count + 1;
+            ta |= duplicate_ack;
+            result.duplicate_ack_number = static_cast<std::uint32_t>(fwd.dup_ack_count);
+            result.duplicate_ack_of = fwd.last_non_dup_ack_frame;
+        }
+    }
+
+    // 5.10 finished_fwd
+    if (ack != fwd.last_ack) {
+        fwd.last_non_dup_ack_frame = frame;
+        fwd.dup_ack_count = 0;
+    }
+    // 5.11 ACKed unseen segment; the reverse dup-ACK counter doubles as the "reported" marker.
+    if (rev.max_seq_to_be_acked != 0 && sequence::gt(ack, rev.max_seq_to_be_acked) && has_ack) {
+        if (sequence::lt(rev.max_seq_to_be_acked, rev.next_seq)) {
+            rev.max_seq_to_be_acked = rev.next_seq;
+            ta |= ack_lost_segment;
+        } else {
+            if (rev.dup_ack_count == 0) ta |= ack_lost_segment;
+            rev.dup_ack_count = -1;
+        }
+    }
+
+    // 5.12 retransmission family, for sequence-bearing segments only.
+    if (seglen > 0 || syn || fin) {
+        bool not_advancing = fwd.next_seq != 0 && sequence::lt(seq, fwd.next_seq);
+        if (!(ta & keep_alive)) {
+            if (seglen > 1 && seq == fwd.next_seq - 1) not_advancing = false;  // new data after a probe
+            const std::uint32_t segment_end_with_flags = seq + seglen + ((syn || fin) ? 1u : 0u);
+            std::uint64_t ooo_window = detail_tcp_analysis::default_out_of_order_window_ns;
+            if (conv.initial_rtt_ns != 0) ooo_window = static_cast<std::uint64_t>(conv.initial_rtt_ns);
+            if (seglen > 0 && rev.last_ack != 0 && sequence::le(seq + seglen, rev.last_ack)) {
+                ta |= spurious_retransmission | retransmission;
+            } else if (not_advancing && rev.dup_ack_count >= 2 && rev.last_ack == seq &&
+                       elapsed(rev.last_ack_time_ns, now_ns) < detail_tcp_analysis::fast_retransmission_window_ns) {
+                ta |= fast_retransmission | retransmission;
+            } else if (not_advancing && elapsed(fwd.next_seq_time_ns, now_ns) < ooo_window &&
+                       fwd.next_seq != segment_end_with_flags) {
+                ta |= out_of_order;
+            } else if (not_advancing) {
+                ta |= retransmission;
+            }
+        }
+    }
+
+    // 5.13 commit
+    std::uint32_t end = seq + seglen;
+    if ((seglen > 0 || syn || fin) && fwd.unacked.size() < max_unacked_segments) {
+        if (syn || fin) ++end;  // the +1 is applied only when the segment is listed (section 4)
+        fwd.unacked.push_back({seq, end, now_ns, frame});
+    }
+    const bool probe = (ta & zero_window_probe) != 0;
+    if ((sequence::gt(end, fwd.next_seq) || fwd.next_seq == 0) && !probe) {
+        fwd.next_seq = end;
+        fwd.next_seq_time_ns = now_ns;
+    }
+    if ((seq == fwd.max_seq_to_be_acked || fwd.max_seq_to_be_acked == 0) && !probe)
+        fwd.max_seq_to_be_acked = fwd.next_seq;
+    fwd.window = window;
+    fwd.last_ack = ack;
+    fwd.last_ack_time_ns = now_ns;
+    fwd.last_segment_flags = ta;
+
+    // 5.14 ACK bookkeeping over the other side's unacked segments.
+    if (!rev.unacked.empty()) {
+        std::size_t kept = 0;
+        for (std::size_t i = 0; i < rev.unacked.size(); ++i) {
+            UnackedSegment entry = rev.unacked[i];
+            if (ack == entry.end) {
+                // Oldest exact match wins, as Wireshark's newest-first walk overwrites.
+                if (!result.ack_rtt_ns) {
+                    result.ack_rtt_ns = now_ns - entry.sent_ns;
+                    result.acked_frame = entry.frame;
+                }
+                continue;
+            }
+            if (sequence::gt(ack, entry.seq) && sequence::lt(ack, entry.end)) {
+                entry.seq = ack;
+            } else if (!sequence::gt(entry.end, ack)) {
+                continue;
+            }
+            rev.unacked[kept++] = entry;
+        }
+        rev.unacked.resize(kept);
+    }
+
+    // Section 6, steps 4 to 9: after the analysis, in dissect_tcp's order.
+    if (syn) fwd.is_first_ack = true;
+    if (syn && !has_ack) conv.last_syn_time = now;
+    if (has_ack && !syn && !conv.last_syn_time.is_zero() && conv.initial_rtt_ns == 0)
+        conv.initial_rtt_ns = nanoseconds_between(conv.last_syn_time, now);
+    if (has_ack && !syn) fwd.is_first_ack = false;
+    if (tcp.options.window_scale)
+        fwd.window_scale = static_cast<std::int8_t>(*tcp.options.window_scale > 14 ? 14 : *tcp.options.window_scale);
+    if (syn) {
+        if (fwd.window_scale == -1) {
+            fwd.window_scale = -2;
+            rev.window_scale = -2;
+        } else if (has_ack && rev.window_scale == -2) {
+            fwd.window_scale = -2;
+        }
+    }
+    return result;
+}
+
+} // namespace packetmancer::flow

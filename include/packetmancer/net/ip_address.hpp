@@ -1,0 +1,93 @@
+// IPv4 and IPv6 addresses and transport endpoints, as fixed-size values that compare
+// and hash as bytes, with their text forms (dotted quad; RFC 5952 for IPv6).
+#pragma once
+
+#include <array>
+#include <compare>
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+namespace packetmancer::net {
+
+// An IPv4 address lives in the first four bytes; the rest stay zero so that equal
+// addresses are equal as bytes.
+struct IpAddress {
+    std::array<std::uint8_t, 16> bytes{};
+    std::uint8_t version = 0;  // 4 or 6; 0 for "no address"
+
+    [[nodiscard]] static IpAddress v4(const std::uint8_t* p) noexcept {
+        IpAddress a;
+        std::memcpy(a.bytes.data(), p, 4);
+        a.version = 4;
+        return a;
+    }
+    [[nodiscard]] static IpAddress v6(const std::uint8_t* p) noexcept {
+        IpAddress a;
+        std::memcpy(a.bytes.data(), p, 16);
+        a.version = 6;
+        return a;
+    }
+
+    // Ordered as Wireshark's cmp_address orders them: by family, then by bytes.
+    friend constexpr auto operator<=>(const IpAddress&, const IpAddress&) = default;
+
+    [[nodiscard]] std::string to_string() const {
+        std::string out;
+        if (version == 4) {
+            for (int i = 0; i < 4; ++i) {
+                if (i) out.push_back('.');
+                out += std::to_string(bytes[static_cast<std::size_t>(i)]);
+            }
+            return out;
+        }
+        if (version != 6) return "?";
+        std::array<std::uint16_t, 8> groups{};
+        for (std::size_t i = 0; i < 8; ++i)
+            groups[i] = static_cast<std::uint16_t>((bytes[2 * i] << 8) | bytes[2 * i + 1]);
+        // RFC 5952 4.2: compress the longest run of two or more zero groups, the first on a tie.
+        int best_start = -1, best_len = 0;
+        for (int i = 0; i < 8;) {
+            if (groups[static_cast<std::size_t>(i)] != 0) { ++i; continue; }
+            int j = i;
+            while (j < 8 && groups[static_cast<std::size_t>(j)] == 0) ++j;
+            if (j - i > best_len && j - i >= 2) { best_start = i; best_len = j - i; }
+            i = j;
+        }
+        static constexpr char hex[] = "0123456789abcdef";
+        for (int i = 0; i < 8; ++i) {
+            if (i == best_start) {
+                out += "::";
+                i += best_len - 1;
+                continue;
+            }
+            if (i && !(best_start >= 0 && i == best_start + best_len)) out.push_back(':');
+            const auto g = groups[static_cast<std::size_t>(i)];
+            bool started = false;
+            for (int shift = 12; shift >= 0; shift -= 4) {
+                const auto nibble = (g >> shift) & 0xF;
+                if (nibble || started || shift == 0) {
+                    out.push_back(hex[nibble]);
+                    started = true;
+                }
+            }
+        }
+        return out;
+    }
+};
+
+// An address and a transport port.
+struct Endpoint {
+    IpAddress address{};
+    std::uint16_t port = 0;
+
+    friend constexpr auto operator<=>(const Endpoint&, const Endpoint&) = default;
+
+    // "10.0.0.1:80" or "[2001:db8::1]:443".
+    [[nodiscard]] std::string to_string() const {
+        if (address.version == 6) return "[" + address.to_string() + "]:" + std::to_string(port);
+        return address.to_string() + ":" + std::to_string(port);
+    }
+};
+
+} // namespace packetmancer::net

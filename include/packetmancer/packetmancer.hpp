@@ -1,0 +1,15 @@
+// Umbrella header: the engine, the built-in detectors, the libpcap reader and the
+// report writers. Include narrower headers to avoid libpcap or fmt.
+#pragma once
+
+#include "packetmancer/capture_summary.hpp"
+#include "packetmancer/detector.hpp"
+#include "packetmancer/detectors/tcp_health.hpp"
+#include "packetmancer/engine.hpp"
+#include "packetmancer/events.hpp"
+#include "packetmancer/io/pcap_reader.hpp"
+#include "packetmancer/packet.hpp"
+#include "packetmancer/report/json_report.hpp"
+#include "packetmancer/report/tcp_health_json.hpp"
+#include "packetmancer/report/text_report.hpp"
+#include "packetmancer/version.hpp"

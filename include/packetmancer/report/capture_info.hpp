@@ -1,0 +1,27 @@
+// What the report says about the input itself, beside what the engine counted: the
+// file, its format, and, for a damaged capture, where reading stopped and why.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace packetmancer::report {
+
+struct ReadStop {
+    std::uint64_t records_read = 0;  // good records before the damage
+    long byte_offset = -1;           // where reading stopped; -1 when unknown (a pipe)
+    std::string reason;              // one line, from the reader
+};
+
+struct CaptureInfo {
+    std::string file;
+    std::string format;           // "pcap" or "pcapng"
+    std::optional<ReadStop> stopped;  // set when the capture is damaged
+};
+
+struct ReportOptions {
+    std::size_t top = 5;  // conversations in top lists
+};
+
+} // namespace packetmancer::report

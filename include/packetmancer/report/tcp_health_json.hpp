@@ -1,0 +1,98 @@
+// TcpHealth's part of the JSON report ("detectors.tcp_health"): every conversation,
+// then the top N again. Field names are a contract: see the README's JSON schema.
+#pragma once
+
+#include "packetmancer/detectors/tcp_health.hpp"
+#include "packetmancer/report/capture_info.hpp"
+#include "packetmancer/report/json_writer.hpp"
+
+namespace packetmancer::report {
+
+namespace detail_tcp_json {
+
+inline void write_counts(JsonWriter& w, const TcpDirectionHealth& d) {
+    w.begin_object();
+    w.member("packets", d.packets);
+    w.member("payload_bytes", d.payload_bytes);
+    w.member("retransmissions", d.retransmissions);
+    w.member("fast_retransmissions", d.fast_retransmissions);
+    w.member("spurious_retransmissions", d.spurious_retransmissions);
+    w.member("out_of_order", d.out_of_order);
+    w.member("duplicate_acks", d.duplicate_acks);
+    w.member("duplicate_ack_events", d.duplicate_ack_events);
+    w.member("zero_window_events", d.zero_window_events);
+    w.member("zero_window_probes", d.zero_window_probes);
+    w.member("zero_window_probe_acks", d.zero_window_probe_acks);
+    w.member("window_full", d.window_full);
+    w.member("keep_alives", d.keep_alives);
+    w.member("keep_alive_acks", d.keep_alive_acks);
+    w.member("lost_segments", d.lost_segments);
+    w.member("acked_unseen", d.acked_unseen);
+    w.member("window_updates", d.window_updates);
+    w.member("reused_ports", d.reused_ports);
+    w.member("resets", d.resets);
+    w.member("syns", d.syns);
+    w.member("fins", d.fins);
+    w.end_object();
+}
+
+inline void write_milliseconds(JsonWriter& w, double nanoseconds) {
+    // nanosecond resolution, the finest any capture clock gives
+    w.value(std::round(nanoseconds) / 1e6);
+}
+
+inline void write_rtt(JsonWriter& w, const RttDigest& rtt) {
+    w.begin_object();
+    w.member("samples", rtt.count());
+    for (const auto& [name, p] : {std::pair{"p50", 50.0}, std::pair{"p95", 95.0}, std::pair{"p99", 99.0}}) {
+        w.key(name);
+        if (const auto v = rtt.percentile_ns(p)) write_milliseconds(w, *v);
+        else w.null();
+    }
+    w.key("max");
+    if (rtt.count()) write_milliseconds(w, static_cast<double>(rtt.max_ns()));
+    else w.null();
+    w.end_object();
+}
+
+inline void write_conversation(JsonWriter& w, const TcpConversationHealth& c) {
+    w.begin_object();
+    w.member("stream", c.stream);
+    w.member("flow", c.client.to_string() + " <-> " + c.server.to_string() + "/TCP");
+    w.member("client", c.client.to_string());
+    w.member("server", c.server.to_string());
+    w.key("first_ts").raw_number(epoch_seconds_text(c.first_seen.seconds, c.first_seen.nanoseconds));
+    w.key("last_ts").raw_number(epoch_seconds_text(c.last_seen.seconds, c.last_seen.nanoseconds));
+    w.member("problems", c.problems());
+    w.key("c2s");
+    write_counts(w, c.client_to_server);
+    w.key("s2c");
+    write_counts(w, c.server_to_client);
+    w.key("rtt_ms").begin_object();
+    w.key("handshake");
+    if (c.handshake_rtt_ns) write_milliseconds(w, static_cast<double>(*c.handshake_rtt_ns));
+    else w.null();
+    w.key("c2s");
+    write_rtt(w, c.client_to_server.rtt);
+    w.key("s2c");
+    write_rtt(w, c.server_to_client.rtt);
+    w.end_object();
+    w.end_object();
+}
+
+} // namespace detail_tcp_json
+
+// Found by the report writer through argument-dependent lookup.
+inline void write_detector_json(JsonWriter& w, const TcpHealth& health, const ReportOptions& options) {
+    w.begin_object();
+    w.member("conversations_total", static_cast<std::uint64_t>(health.conversations().size()));
+    w.key("conversations").begin_array();
+    for (const auto& c : health.conversations()) detail_tcp_json::write_conversation(w, c);
+    w.end_array();
+    w.key("top_flows").begin_array();
+    for (const auto* c : health.top(options.top)) detail_tcp_json::write_conversation(w, *c);
+    w.end_array();
+    w.end_object();
+}
+
+} // namespace packetmancer::report

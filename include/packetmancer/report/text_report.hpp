@@ -1,0 +1,124 @@
+// The console report: what was read, then the least healthy TCP conversations with one
+// line per direction. Colour is the caller's choice (only on a terminal, never with
+// NO_COLOR); the text is the same either way.
+#pragma once
+
+#include "packetmancer/capture_summary.hpp"
+#include "packetmancer/detectors/tcp_health.hpp"
+#include "packetmancer/report/capture_info.hpp"
+
+#include <fmt/format.h>
+
+#include <string>
+#include <type_traits>
+
+namespace packetmancer::report {
+
+struct TextStyle {
+    bool colour = false;
+    [[nodiscard]] std::string bold(const std::string& s) const { return colour ? "\x1b[1m" + s + "\x1b[0m" : s; }
+    [[nodiscard]] std::string bad(const std::string& s) const { return colour ? "\x1b[31m" + s + "\x1b[0m" : s; }
+    [[nodiscard]] std::string good(const std::string& s) const { return colour ? "\x1b[32m" + s + "\x1b[0m" : s; }
+    [[nodiscard]] std::string dim(const std::string& s) const { return colour ? "\x1b[2m" + s + "\x1b[0m" : s; }
+};
+
+namespace detail_text {
+
+[[nodiscard]] inline std::string human_bytes(std::uint64_t bytes) {
+    if (bytes < 1024) return fmt::format("{} B", bytes);
+    const char* units[] = {"KiB", "MiB", "GiB", "TiB"};
+    double v = static_cast<double>(bytes);
+    int u = -1;
+    while (v >= 1024.0 && u < 3) { v /= 1024.0; ++u; }
+    return fmt::format("{:.1f} {}", v, units[u]);
+}
+
+[[nodiscard]] inline std::string direction_line(const TcpDirectionHealth& d, const TextStyle& style) {
+    std::string line = fmt::format("{} pkts, {}", d.packets, human_bytes(d.payload_bytes));
+    const auto add = [&](std::uint64_t n, const char* what) {
+        if (n) line += ", " + style.bad(fmt::format("{} {}", n, what));
+    };
+    const auto note = [&](std::uint64_t n, const char* what) {
+        if (n) line += ", " + fmt::format("{} {}", n, what);
+    };
+    if (d.retransmissions) {
+        std::string detail;
+        if (d.fast_retransmissions) detail += fmt::format("{} fast", d.fast_retransmissions);
+        if (d.spurious_retransmissions)
+            detail += (detail.empty() ? "" : ", ") + fmt::format("{} spurious", d.spurious_retransmissions);
+        line += ", " + style.bad(fmt::format("{} retrans", d.retransmissions)) +
+                (detail.empty() ? "" : " (" + detail + ")");
+    }
+    add(d.out_of_order, "out-of-order");
+    add(d.lost_segments, "not captured");
+    add(d.acked_unseen, "ACKed unseen");
+    add(d.duplicate_acks, "dup ACKs");
+    add(d.zero_window_events, "zero window");
+    add(d.window_full, "window full");
+    add(d.resets, "RST");
+    note(d.zero_window_probes, "ZW probes");
+    note(d.keep_alives, "keep-alives");
+    note(d.window_updates, "window updates");
+    if (d.rtt.count()) {
+        if (const auto p50 = d.rtt.percentile_ns(50))
+            line += style.dim(fmt::format(", RTT p50 {:.3f} ms ({} samples)", *p50 / 1e6, d.rtt.count()));
+    }
+    return line;
+}
+
+} // namespace detail_text
+
+template <class Engine>
+[[nodiscard]] std::string text_report(const Engine& engine, const CaptureInfo& info, const ReportOptions& options,
+                                      const TextStyle& style) {
+    const CaptureSummary& s = engine.summary();
+    std::string out;
+    const double duration_s =
+        s.packets_total ? static_cast<double>(nanoseconds_between(s.first_timestamp, s.last_timestamp)) / 1e9 : 0.0;
+    out += style.bold(fmt::format("PacketMancer: {}", info.file)) + "\n";
+    out += fmt::format("  {} packets, {}, {:.3f} s, {}\n", s.packets_total, detail_text::human_bytes(s.bytes_total),
+                       duration_s, info.format);
+    std::uint64_t undecoded = 0;
+    std::string reasons;
+    for (std::size_t i = 1; i < s.undecoded.size(); ++i) {
+        if (!s.undecoded[i]) continue;
+        undecoded += s.undecoded[i];
+        reasons += fmt::format("{}{} {}", reasons.empty() ? "" : ", ", s.undecoded[i],
+                               net::undecoded_name(static_cast<net::Undecoded>(i)));
+    }
+    out += fmt::format("  {} TCP, {} UDP, {} not analysed{}\n", s.tcp_packets, s.udp_packets, undecoded,
+                       reasons.empty() ? "" : " (" + reasons + ")");
+    if (info.stopped) {
+        out += style.bad(fmt::format("  capture damaged: stopped after record {}{}: {}", info.stopped->records_read,
+                                     info.stopped->byte_offset >= 0
+                                         ? fmt::format(" at byte {}", info.stopped->byte_offset)
+                                         : std::string{},
+                                     info.stopped->reason)) +
+               "\n";
+    }
+    engine.for_each_detector([&](const auto& detector) {
+        using D = std::decay_t<decltype(detector)>;
+        if constexpr (std::is_same_v<D, TcpHealth>) {
+            const auto& conversations = detector.conversations();
+            std::size_t unhealthy = 0;
+            for (const auto& c : conversations) unhealthy += c.problems() > 0;
+            out += fmt::format("\nTCP conversations: {}, {} with problems\n", conversations.size(),
+                               unhealthy ? style.bad(std::to_string(unhealthy)) : style.good("0"));
+            const auto top = detector.top(options.top);
+            if (!top.empty()) out += style.bold(fmt::format("Top {} by problem frames:", top.size())) + "\n";
+            for (std::size_t i = 0; i < top.size(); ++i) {
+                const auto& c = *top[i];
+                std::string rtt;
+                if (c.handshake_rtt_ns) rtt = fmt::format(", handshake RTT {:.3f} ms", *c.handshake_rtt_ns / 1e6);
+                out += fmt::format("{:>3}. {} <-> {}  stream {}, {} problems, {:.3f} s{}\n", i + 1,
+                                   c.client.to_string(), c.server.to_string(), c.stream, c.problems(),
+                                   static_cast<double>(nanoseconds_between(c.first_seen, c.last_seen)) / 1e9, rtt);
+                out += "       C->S " + detail_text::direction_line(c.client_to_server, style) + "\n";
+                out += "       S->C " + detail_text::direction_line(c.server_to_client, style) + "\n";
+            }
+        }
+    });
+    return out;
+}
+
+} // namespace packetmancer::report
