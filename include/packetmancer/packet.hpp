@@ -35,12 +35,15 @@ struct Timestamp {
 enum class LinkType : std::uint32_t {
     null_loopback = 0,   // BSD loopback, host-order address family
     ethernet = 1,
+    arcnet_bsd = 7,
     ppp = 9,
     raw = 101,           // raw IPv4 or IPv6, told apart by the version nibble
     loop = 108,          // OpenBSD loopback, network-order address family
     linux_sll = 113,
+    arcnet_linux = 129,
     ipv4 = 228,
     ipv6 = 229,
+    ip_over_infiniband = 242,
     linux_sll2 = 276,
 };
 

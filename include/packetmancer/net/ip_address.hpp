@@ -13,8 +13,8 @@ namespace packetmancer::net {
 // An IPv4 address lives in the first four bytes; the rest stay zero so that equal
 // addresses are equal as bytes.
 struct IpAddress {
-    std::array<std::uint8_t, 16> bytes{};
     std::uint8_t version = 0;  // 4 or 6; 0 for "no address"
+    std::array<std::uint8_t, 16> bytes{};
 
     [[nodiscard]] static IpAddress v4(const std::uint8_t* p) noexcept {
         IpAddress a;
@@ -29,7 +29,8 @@ struct IpAddress {
         return a;
     }
 
-    // Ordered as Wireshark's cmp_address orders them: by family, then by bytes.
+    // Ordered as Wireshark's cmp_address orders them: by family, then by bytes
+    // (hence `version` is the first member).
     friend constexpr auto operator<=>(const IpAddress&, const IpAddress&) = default;
 
     [[nodiscard]] std::string to_string() const {
@@ -85,8 +86,14 @@ struct Endpoint {
 
     // "10.0.0.1:80" or "[2001:db8::1]:443".
     [[nodiscard]] std::string to_string() const {
-        if (address.version == 6) return "[" + address.to_string() + "]:" + std::to_string(port);
-        return address.to_string() + ":" + std::to_string(port);
+        std::string out;
+        out.reserve(48);
+        if (address.version == 6) out.push_back('[');
+        out.append(address.to_string());
+        if (address.version == 6) out.push_back(']');
+        out.push_back(':');
+        out.append(std::to_string(port));
+        return out;
     }
 };
 

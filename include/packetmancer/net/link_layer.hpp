@@ -115,6 +115,20 @@ namespace detail_link {
     return {Undecoded::non_ip, 0, 4};
 }
 
+// ARCNET (RFC 1051 and RFC 1201 framing). `offset` is where the protocol id sits.
+[[nodiscard]] inline NetworkStart after_arcnet(Bytes bytes, std::size_t offset) noexcept {
+    if (!has_bytes(bytes, offset, 1)) return {Undecoded::truncated_link_header, 0, 0};
+    const std::uint8_t protocol = bytes[offset];
+    if (protocol == 0xF0) return detail_link::from_ip_nibble(bytes, offset + 1);  // RFC 1051 IP
+    if (protocol != 0xD4 && protocol != 0xC4) return {Undecoded::non_ip, 0, offset};
+    // RFC 1201: a split flag and a sequence number; flag 0xFF marks an exception
+    // packet, which repeats the header after four padding bytes.
+    if (!has_bytes(bytes, offset, 4)) return {Undecoded::truncated_link_header, 0, 0};
+    std::size_t ip = offset + 4;
+    if (bytes[offset + 1] == 0xFF) ip += 4;
+    return detail_link::from_ip_nibble(bytes, ip);
+}
+
 // Finds the network layer of a frame of the given link type.
 [[nodiscard]] inline NetworkStart find_network_layer(std::uint32_t link_type, Bytes bytes) noexcept {
     switch (static_cast<LinkType>(link_type)) {
@@ -137,6 +151,13 @@ namespace detail_link {
         if (!has_bytes(bytes, 0, 4)) return {Undecoded::truncated_link_header, 0, 0};
         return from_address_family(bytes, load_be32(bytes.data()));
     case LinkType::raw: return detail_link::from_ip_nibble(bytes, 0);
+    case LinkType::arcnet_bsd: return after_arcnet(bytes, 2);
+    case LinkType::arcnet_linux: return after_arcnet(bytes, 4);
+    case LinkType::ip_over_infiniband:
+        // A 44-byte header: two 20-byte hardware addresses (source pseudo-header, then
+        // QPN and GID of the destination), an ethertype and two reserved bytes.
+        if (!has_bytes(bytes, 0, 44)) return {Undecoded::truncated_link_header, 0, 0};
+        return follow_ethertype(bytes, 44, load_be16(bytes.data() + 40));
     case LinkType::ipv4: return {bytes.empty() ? Undecoded::truncated_ip_header : Undecoded::none, 4, 0};
     case LinkType::ipv6: return {bytes.empty() ? Undecoded::truncated_ip_header : Undecoded::none, 6, 0};
     case LinkType::ppp: {
@@ -155,7 +176,8 @@ namespace detail_link {
     switch (static_cast<LinkType>(link_type)) {
     case LinkType::ethernet: case LinkType::linux_sll: case LinkType::linux_sll2:
     case LinkType::null_loopback: case LinkType::loop: case LinkType::raw:
-    case LinkType::ipv4: case LinkType::ipv6: case LinkType::ppp: return true;
+    case LinkType::ipv4: case LinkType::ipv6: case LinkType::ppp: case LinkType::arcnet_bsd:
+    case LinkType::arcnet_linux: case LinkType::ip_over_infiniband: return true;
     default: return false;
     }
 }

@@ -1,0 +1,38 @@
+// net/ip_address.hpp: addresses and endpoints print as tshark prints them
+// (dotted quad; RFC 5952 for IPv6, in brackets with a port).
+#include "../support/packet_builder.hpp"
+
+#include <packetmancer/net/ip_address.hpp>
+
+#include <doctest/doctest.h>
+
+using pmtest::ipv4;
+using pmtest::ipv6;
+
+TEST_CASE("IPv4 addresses print as dotted quads") {
+    CHECK(ipv4(10, 0, 0, 1).to_string() == "10.0.0.1");
+    CHECK(ipv4(255, 255, 255, 255).to_string() == "255.255.255.255");
+}
+
+TEST_CASE("IPv6 addresses print in RFC 5952 form") {
+    CHECK(ipv6({0x2001, 0xdb8, 0, 0, 0, 0, 0, 1}).to_string() == "2001:db8::1");
+    CHECK(ipv6({0, 0, 0, 0, 0, 0, 0, 0}).to_string() == "::");
+    CHECK(ipv6({0, 0, 0, 0, 0, 0, 0, 1}).to_string() == "::1");
+    CHECK(ipv6({0xfe80, 0, 0, 0, 0x10, 0xe000, 0x664a, 0xb451}).to_string() == "fe80::10:e000:664a:b451");
+    // a single zero group is not compressed; the longest run wins; the first on a tie
+    CHECK(ipv6({0x2001, 0xdb8, 0, 1, 1, 1, 1, 1}).to_string() == "2001:db8:0:1:1:1:1:1");
+    CHECK(ipv6({0x2001, 0, 0, 1, 0, 0, 0, 1}).to_string() == "2001:0:0:1::1");
+    CHECK(ipv6({0x2001, 0xdb8, 0, 0, 1, 0, 0, 1}).to_string() == "2001:db8::1:0:0:1");
+    CHECK(ipv6({1, 0, 0, 0, 0, 0, 0, 0}).to_string() == "1::");
+}
+
+TEST_CASE("endpoints put IPv6 addresses in brackets") {
+    using packetmancer::net::Endpoint;
+    CHECK(Endpoint{ipv4(192, 168, 1, 2), 443}.to_string() == "192.168.1.2:443");
+    CHECK(Endpoint{ipv6({0x2001, 0xdb8, 0, 0, 0, 0, 0, 1}), 443}.to_string() == "[2001:db8::1]:443");
+}
+
+TEST_CASE("addresses order by family, then bytes, as Wireshark's cmp_address") {
+    CHECK(ipv4(10, 0, 0, 1) < ipv4(10, 0, 0, 2));
+    CHECK(ipv4(255, 0, 0, 0) < ipv6({0, 0, 0, 0, 0, 0, 0, 1}));
+}
