@@ -3,6 +3,8 @@
 // writers do the work; this file parses options and maps outcomes to exit codes.
 #include <packetmancer/packetmancer.hpp>
 
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -103,7 +105,7 @@ int parse(int argc, char** argv, Options& options) {
             if (!v || !parse_count(v, options.top))
                 return fail(usage_error, "--top needs a whole number, for example --top 10");
         } else {
-            return fail(usage_error, "unknown option '" + std::string(arg) + "' (see --help)");
+            return fail(usage_error, fmt::format("unknown option '{}' (see --help)", arg));
         }
     }
     if (options.file.empty()) return fail(usage_error, "--file is required (see --help)");
@@ -124,11 +126,11 @@ int main(int argc, char** argv) {
     if (const int code = parse(argc, argv, options); code >= 0) return code;
 
     pm::io::PcapReader reader;
-    if (!reader.open(options.file)) return fail(unreadable_input, options.file + ": " + reader.error());
+    if (!reader.open(options.file)) return fail(unreadable_input, fmt::format("{}: {}", options.file, reader.error()));
     if (!pm::net::is_supported_link_type(reader.link_type()))
-        return fail(unreadable_input, options.file + ": link type " + std::to_string(reader.link_type()) + " (" +
-                                          pm::io::PcapReader::link_type_name(reader.link_type()) +
-                                          ") is not supported");
+        return fail(unreadable_input, fmt::format("{}: link type {} ({}) is not supported", options.file,
+                                                  reader.link_type(),
+                                                  pm::io::PcapReader::link_type_name(reader.link_type())));
 
     pm::Engine<pm::TcpHealth> engine;
     pm::Frame frame;
@@ -150,7 +152,7 @@ int main(int argc, char** argv) {
             std::ofstream out(options.json, std::ios::binary | std::ios::trunc);
             out.write(json.data(), static_cast<std::streamsize>(json.size()));
             out.close();
-            if (!out) return fail(output_error, options.json + ": cannot write the JSON report");
+            if (!out) return fail(output_error, fmt::format("{}: cannot write the JSON report", options.json));
         }
     }
     if (options.json != "-") {
@@ -159,8 +161,8 @@ int main(int argc, char** argv) {
     }
     std::fflush(stdout);
     if (info.stopped) {
-        return fail(damaged_input, info.file + ": capture damaged after record " +
-                                       std::to_string(info.stopped->records_read) + ": " + info.stopped->reason);
+        return fail(damaged_input, fmt::format("{}: capture damaged after record {}: {}", info.file,
+                                               info.stopped->records_read, info.stopped->reason));
     }
     return analysed;
 }

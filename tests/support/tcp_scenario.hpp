@@ -98,7 +98,7 @@ inline void export_scenario(const std::vector<Seg>& segments, const std::vector<
     const char* dir = std::getenv("PACKETMANCER_SCENARIO_DIR");
     if (!dir || !*dir) return;
     static int counter = 0;
-    const std::string base = std::string(dir) + "/scenario-" + std::to_string(++counter);
+    const std::string base = std::string(dir).append("/scenario-").append(std::to_string(++counter));
     PcapWriter writer(1, true);
     for (const auto& s : segments) {
         const auto ns = static_cast<std::int64_t>(s.at_ms * 1e6 + 0.5);

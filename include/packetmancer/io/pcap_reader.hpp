@@ -105,7 +105,7 @@ public:
     [[nodiscard]] static std::string link_type_name(std::uint32_t link_type) {
         const int dlt = link_type == static_cast<std::uint32_t>(LinkType::raw) ? DLT_RAW : static_cast<int>(link_type);
         const char* name = pcap_datalink_val_to_name(dlt);
-        return name ? name : "LINKTYPE_" + std::to_string(link_type);
+        return name ? std::string(name) : std::string("LINKTYPE_").append(std::to_string(link_type));
     }
 
 private:

@@ -28,7 +28,7 @@ template <class Engine, class LinkTypeName>
     const CaptureSummary& s = engine.summary();
     w.begin_object();
     w.member("schema", json_schema);
-    w.member("generator", "packetmancer " + std::string(version));
+    w.member("generator", std::string("packetmancer ").append(version));
     w.key("summary").begin_object();
     w.member("file", info.file);
     w.member("format", info.format);

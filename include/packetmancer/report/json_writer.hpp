@@ -40,7 +40,7 @@ public:
         if (!std::isfinite(d)) { out_ += "null"; return *this; }
         char buf[32];
         const auto r = std::to_chars(buf, buf + sizeof buf, d);
-        out_.append(buf, r.ptr);
+        out_.append(buf, static_cast<std::size_t>(r.ptr - buf));
         return *this;
     }
     JsonWriter& null() { separate(); out_ += "null"; return *this; }
@@ -55,7 +55,7 @@ private:
     void append_integer(N n) {
         char buf[24];
         const auto r = std::to_chars(buf, buf + sizeof buf, n);
-        out_.append(buf, r.ptr);
+        out_.append(buf, static_cast<std::size_t>(r.ptr - buf));
     }
 
     void separate() {
@@ -113,14 +113,15 @@ private:
 
 // "1700000000.123456789": epoch seconds with every nanosecond digit, as a JSON number.
 [[nodiscard]] inline std::string epoch_seconds_text(std::int64_t seconds, std::uint32_t nanoseconds) {
-    char digits[10];
+    char text[32];
+    char* end = std::to_chars(text, text + 20, seconds).ptr;
+    *end++ = '.';
     std::uint32_t ns = nanoseconds;
     for (int i = 8; i >= 0; --i) {
-        digits[i] = static_cast<char>('0' + ns % 10);
+        end[i] = static_cast<char>('0' + ns % 10);
         ns /= 10;
     }
-    digits[9] = '\0';
-    return std::to_string(seconds) + "." + digits;
+    return std::string(text, static_cast<std::size_t>(end + 9 - text));
 }
 
 } // namespace packetmancer::report

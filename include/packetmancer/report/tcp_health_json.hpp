@@ -58,7 +58,9 @@ inline void write_rtt(JsonWriter& w, const RttDigest& rtt) {
 inline void write_conversation(JsonWriter& w, const TcpConversationHealth& c) {
     w.begin_object();
     w.member("stream", c.stream);
-    w.member("flow", c.client.to_string() + " <-> " + c.server.to_string() + "/TCP");
+    std::string flow = c.client.to_string();
+    flow.append(" <-> ").append(c.server.to_string()).append("/TCP");
+    w.member("flow", flow);
     w.member("client", c.client.to_string());
     w.member("server", c.server.to_string());
     w.key("first_ts").raw_number(epoch_seconds_text(c.first_seen.seconds, c.first_seen.nanoseconds));

@@ -16,10 +16,15 @@ namespace packetmancer::report {
 
 struct TextStyle {
     bool colour = false;
-    [[nodiscard]] std::string bold(const std::string& s) const { return colour ? "\x1b[1m" + s + "\x1b[0m" : s; }
-    [[nodiscard]] std::string bad(const std::string& s) const { return colour ? "\x1b[31m" + s + "\x1b[0m" : s; }
-    [[nodiscard]] std::string good(const std::string& s) const { return colour ? "\x1b[32m" + s + "\x1b[0m" : s; }
-    [[nodiscard]] std::string dim(const std::string& s) const { return colour ? "\x1b[2m" + s + "\x1b[0m" : s; }
+    [[nodiscard]] std::string bold(const std::string& s) const { return paint("1", s); }
+    [[nodiscard]] std::string bad(const std::string& s) const { return paint("31", s); }
+    [[nodiscard]] std::string good(const std::string& s) const { return paint("32", s); }
+    [[nodiscard]] std::string dim(const std::string& s) const { return paint("2", s); }
+
+private:
+    [[nodiscard]] std::string paint(const char* sgr, const std::string& s) const {
+        return colour ? fmt::format("\x1b[{}m{}\x1b[0m", sgr, s) : s;
+    }
 };
 
 namespace detail_text {
@@ -36,18 +41,18 @@ namespace detail_text {
 [[nodiscard]] inline std::string direction_line(const TcpDirectionHealth& d, const TextStyle& style) {
     std::string line = fmt::format("{} pkts, {}", d.packets, human_bytes(d.payload_bytes));
     const auto add = [&](std::uint64_t n, const char* what) {
-        if (n) line += ", " + style.bad(fmt::format("{} {}", n, what));
+        if (n) line += fmt::format(", {}", style.bad(fmt::format("{} {}", n, what)));
     };
     const auto note = [&](std::uint64_t n, const char* what) {
-        if (n) line += ", " + fmt::format("{} {}", n, what);
+        if (n) line += fmt::format(", {} {}", n, what);
     };
     if (d.retransmissions) {
         std::string detail;
         if (d.fast_retransmissions) detail += fmt::format("{} fast", d.fast_retransmissions);
         if (d.spurious_retransmissions)
             detail += (detail.empty() ? "" : ", ") + fmt::format("{} spurious", d.spurious_retransmissions);
-        line += ", " + style.bad(fmt::format("{} retrans", d.retransmissions)) +
-                (detail.empty() ? "" : " (" + detail + ")");
+        line += fmt::format(", {}{}", style.bad(fmt::format("{} retrans", d.retransmissions)),
+                            detail.empty() ? std::string{} : fmt::format(" ({})", detail));
     }
     add(d.out_of_order, "out-of-order");
     add(d.lost_segments, "not captured");
@@ -75,7 +80,7 @@ template <class Engine>
     std::string out;
     const double duration_s =
         s.packets_total ? static_cast<double>(nanoseconds_between(s.first_timestamp, s.last_timestamp)) / 1e9 : 0.0;
-    out += style.bold(fmt::format("PacketMancer: {}", info.file)) + "\n";
+    out += fmt::format("{}\n", style.bold(fmt::format("PacketMancer: {}", info.file)));
     out += fmt::format("  {} packets, {}, {:.3f} s, {}\n", s.packets_total, detail_text::human_bytes(s.bytes_total),
                        duration_s, info.format);
     std::uint64_t undecoded = 0;
@@ -87,7 +92,7 @@ template <class Engine>
                                net::undecoded_name(static_cast<net::Undecoded>(i)));
     }
     out += fmt::format("  {} TCP, {} UDP, {} not analysed{}\n", s.tcp_packets, s.udp_packets, undecoded,
-                       reasons.empty() ? "" : " (" + reasons + ")");
+                       reasons.empty() ? std::string{} : fmt::format(" ({})", reasons));
     if (info.stopped) {
         out += style.bad(fmt::format("  capture damaged: stopped after record {}{}: {}", info.stopped->records_read,
                                      info.stopped->byte_offset >= 0
@@ -105,7 +110,7 @@ template <class Engine>
             out += fmt::format("\nTCP conversations: {}, {} with problems\n", conversations.size(),
                                unhealthy ? style.bad(std::to_string(unhealthy)) : style.good("0"));
             const auto top = detector.top(options.top);
-            if (!top.empty()) out += style.bold(fmt::format("Top {} by problem frames:", top.size())) + "\n";
+            if (!top.empty()) out += fmt::format("{}\n", style.bold(fmt::format("Top {} by problem frames:", top.size())));
             for (std::size_t i = 0; i < top.size(); ++i) {
                 const auto& c = *top[i];
                 std::string rtt;
@@ -113,8 +118,8 @@ template <class Engine>
                 out += fmt::format("{:>3}. {} <-> {}  stream {}, {} problems, {:.3f} s{}\n", i + 1,
                                    c.client.to_string(), c.server.to_string(), c.stream, c.problems(),
                                    static_cast<double>(nanoseconds_between(c.first_seen, c.last_seen)) / 1e9, rtt);
-                out += "       C->S " + detail_text::direction_line(c.client_to_server, style) + "\n";
-                out += "       S->C " + detail_text::direction_line(c.server_to_client, style) + "\n";
+                out += fmt::format("       C->S {}\n", detail_text::direction_line(c.client_to_server, style));
+                out += fmt::format("       S->C {}\n", detail_text::direction_line(c.server_to_client, style));
             }
         }
     });

@@ -1,0 +1,36 @@
+// report/json_writer.hpp: well-formed, escaped, deterministic JSON.
+#include <packetmancer/report/json_writer.hpp>
+
+#include <doctest/doctest.h>
+
+using packetmancer::report::JsonWriter;
+
+TEST_CASE("objects, arrays, numbers and null nest with indentation") {
+    std::string out;
+    JsonWriter w(out);
+    w.begin_object();
+    w.member("n", std::uint64_t{3});
+    w.key("list").begin_array().value(1).value(-2).value(0.5).null().end_array();
+    w.key("empty").begin_object().end_object();
+    w.end_object();
+    CHECK(out == "{\n  \"n\": 3,\n  \"list\": [\n    1,\n    -2,\n    0.5,\n    null\n  ],\n  \"empty\": {}\n}\n");
+}
+
+TEST_CASE("strings are escaped: quotes, backslashes and control characters") {
+    std::string out;
+    JsonWriter w(out);
+    w.begin_array().value("a\"b\\c\n\x01").end_array();
+    CHECK(out == "[\n  \"a\\\"b\\\\c\\n\\u0001\"\n]\n");
+}
+
+TEST_CASE("timestamps keep all nine fractional digits") {
+    CHECK(packetmancer::report::epoch_seconds_text(1700000000, 5) == "1700000000.000000005");
+    CHECK(packetmancer::report::epoch_seconds_text(0, 123456789) == "0.123456789");
+}
+
+TEST_CASE("a non-finite double is written as null") {
+    std::string out;
+    JsonWriter w(out);
+    w.begin_array().value(1.0 / 0.0).end_array();
+    CHECK(out == "[\n  null\n]\n");
+}
