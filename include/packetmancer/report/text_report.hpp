@@ -115,8 +115,9 @@ template <class Engine>
                 const auto& c = *top[i];
                 std::string rtt;
                 if (c.handshake_rtt_ns) rtt = fmt::format(", handshake RTT {:.3f} ms", *c.handshake_rtt_ns / 1e6);
-                out += fmt::format("{:>3}. {} <-> {}  stream {}, {} problems, {:.3f} s{}\n", i + 1,
+                out += fmt::format("{:>3}. {} <-> {}  stream {}, {} problem frame{}, {:.3f} s{}\n", i + 1,
                                    c.client.to_string(), c.server.to_string(), c.stream, c.problems(),
+                                   c.problems() == 1 ? "" : "s",
                                    static_cast<double>(nanoseconds_between(c.first_seen, c.last_seen)) / 1e9, rtt);
                 out += fmt::format("       C->S {}\n", detail_text::direction_line(c.client_to_server, style));
                 out += fmt::format("       S->C {}\n", detail_text::direction_line(c.server_to_client, style));
