@@ -12,7 +12,7 @@ struct SynCounter {  // counts connection attempts per server port
 };
 
 int main(int argc, char** argv) {
-    packetmancer::io::PcapReader reader;
+    packetmancer::io::CaptureReader reader;
     if (argc < 2 || !reader.open(argv[1])) return 3;
     packetmancer::Engine<packetmancer::TcpHealth, SynCounter> engine;
     packetmancer::Frame frame;

@@ -125,12 +125,12 @@ int main(int argc, char** argv) {
     Options options;
     if (const int code = parse(argc, argv, options); code >= 0) return code;
 
-    pm::io::PcapReader reader;
+    pm::io::CaptureReader reader;
     if (!reader.open(options.file)) return fail(unreadable_input, fmt::format("{}: {}", options.file, reader.error()));
     if (!pm::net::is_supported_link_type(reader.link_type()))
         return fail(unreadable_input, fmt::format("{}: link type {} ({}) is not supported", options.file,
                                                   reader.link_type(),
-                                                  pm::io::PcapReader::link_type_name(reader.link_type())));
+                                                  pm::io::CaptureReader::link_type_name(reader.link_type())));
 
     pm::Engine<pm::TcpHealth> engine;
     pm::Frame frame;
@@ -145,7 +145,7 @@ int main(int argc, char** argv) {
 
     if (!options.json.empty()) {
         const std::string json =
-            pm::report::json_report(engine, info, report_options, pm::io::PcapReader::link_type_name);
+            pm::report::json_report(engine, info, report_options, pm::io::CaptureReader::link_type_name);
         if (options.json == "-") {
             std::fwrite(json.data(), 1, json.size(), stdout);
         } else {

@@ -7,7 +7,7 @@
 #include "packetmancer/detectors/tcp_health.hpp"
 #include "packetmancer/engine.hpp"
 #include "packetmancer/events.hpp"
-#include "packetmancer/io/pcap_reader.hpp"
+#include "packetmancer/io/capture_reader.hpp"
 #include "packetmancer/packet.hpp"
 #include "packetmancer/report/json_report.hpp"
 #include "packetmancer/report/tcp_health_json.hpp"

@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "usage: frame_verdicts CAPTURE\n");
         return 2;
     }
-    pm::io::PcapReader reader;
+    pm::io::CaptureReader reader;
     if (!reader.open(argv[1])) {
         std::fprintf(stderr, "frame_verdicts: %s: %s\n", argv[1], reader.error().c_str());
         return 3;

@@ -1,0 +1,270 @@
+// A streaming pcapng reader (https://www.ietf.org/archive/id/draft-ietf-opsawg-pcapng):
+// sections of either byte order, any number of interfaces with different link types,
+// timestamp resolutions and offsets, enhanced, simple and obsolete packet blocks.
+// libpcap 1.10 refuses files whose interfaces differ in link type, which pcapng allows
+// and real multi-interface captures use, hence this reader. Blocks are read one at a
+// time into a reused buffer: memory does not grow with the file.
+#pragma once
+
+#include "packetmancer/io/read_status.hpp"
+#include "packetmancer/packet.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace packetmancer::io {
+
+class PcapngReader {
+public:
+    // Largest block accepted; larger lengths are corruption, not packets.
+    static constexpr std::uint32_t max_block_length = 16u << 20;
+
+    // Reads the section header and blocks up to the first interface description from
+    // `file`, which the reader owns from now on (it is closed unless it is stdin).
+    bool open(std::FILE* file) {
+        file_ = file;
+        if (!read_section_header(true)) return false;
+        // Stop after the first interface so that link_type() is known before packets.
+        while (interfaces_.empty()) {
+            const BlockResult r = read_block();
+            if (r == BlockResult::end) return true;  // a section with no interface: no packets
+            if (r == BlockResult::error) return false;
+            if (r == BlockResult::packet) {
+                error_ = "a packet block before any interface description";
+                return false;
+            }
+        }
+        return true;
+    }
+
+    ~PcapngReader() {
+        if (file_ && file_ != stdin) std::fclose(file_);
+    }
+
+    ReadStatus next(Frame& frame) {
+        for (;;) {
+            const BlockResult r = read_block();
+            if (r == BlockResult::end) return ReadStatus::end;
+            if (r == BlockResult::error) return ReadStatus::damaged;
+            if (r == BlockResult::packet) {
+                frame = pending_;
+                frame.number = ++records_;
+                return ReadStatus::frame;
+            }
+        }
+    }
+
+    [[nodiscard]] const std::string& error() const noexcept { return error_; }
+    [[nodiscard]] std::uint32_t link_type() const noexcept { return interfaces_.empty() ? 0 : interfaces_[0].link_type; }
+    [[nodiscard]] std::uint64_t records_read() const noexcept { return records_; }
+    // Offset of the first byte not yet consumed: after the last good block.
+    [[nodiscard]] long offset() const noexcept { return good_offset_; }
+
+private:
+    enum class BlockResult : std::uint8_t { packet, other, end, error };
+
+    struct Interface {
+        std::uint32_t link_type = 0;
+        std::uint32_t snaplen = 0;
+        bool binary_resolution = false;  // 2^-exponent instead of 10^-exponent
+        std::uint8_t exponent = 6;
+        std::int64_t offset_seconds = 0;
+    };
+
+    std::uint32_t u32(const std::uint8_t* p) const noexcept {
+        return big_endian_ ? (std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 | std::uint32_t{p[2]} << 8 | p[3])
+                           : (std::uint32_t{p[3]} << 24 | std::uint32_t{p[2]} << 16 | std::uint32_t{p[1]} << 8 | p[0]);
+    }
+    std::uint16_t u16(const std::uint8_t* p) const noexcept {
+        return static_cast<std::uint16_t>(big_endian_ ? (p[0] << 8 | p[1]) : (p[1] << 8 | p[0]));
+    }
+
+    // Reads exactly n bytes, or reports how the file ended.
+    bool read_exact(std::uint8_t* into, std::size_t n, std::size_t& got) {
+        got = std::fread(into, 1, n, file_);
+        return got == n;
+    }
+
+    bool fail(std::string message) {
+        error_ = std::move(message);
+        return false;
+    }
+
+    // The section header's first 8 bytes (type, length) are already in `head`
+    // unless `first`, when they are read here.
+    bool read_section_header(bool first, const std::uint8_t* head = nullptr) {
+        std::uint8_t fixed[12];
+        std::size_t got = 0;
+        if (first) {
+            if (!read_exact(fixed, 12, got)) return fail(got == 0 ? "empty file" : "truncated pcapng section header");
+        } else {
+            std::copy(head, head + 8, fixed);
+            if (!read_exact(fixed + 8, 4, got)) return fail("truncated pcapng section header");
+        }
+        const std::uint32_t magic = static_cast<std::uint32_t>(fixed[8]) | std::uint32_t{fixed[9]} << 8 |
+                                    std::uint32_t{fixed[10]} << 16 | std::uint32_t{fixed[11]} << 24;
+        if (magic == 0x1A2B3C4D) big_endian_ = false;
+        else if (magic == 0x4D3C2B1A) big_endian_ = true;
+        else return fail("not a pcapng section (bad byte-order magic)");
+        const std::uint32_t length = u32(fixed + 4);
+        if (length < 28 || length % 4 != 0 || length > max_block_length)
+            return fail("bad pcapng section header length " + std::to_string(length));
+        body_.resize(length - 12);
+        if (!read_exact(body_.data(), body_.size(), got)) return fail("truncated pcapng section header");
+        if (u16(body_.data()) != 1) return fail("unsupported pcapng major version " + std::to_string(u16(body_.data())));
+        if (u32(body_.data() + body_.size() - 4) != length) return fail("pcapng section header lengths disagree");
+        interfaces_.clear();  // interface ids are per section
+        consumed_ += length;
+        good_offset_ = static_cast<long>(consumed_);
+        return true;
+    }
+
+    BlockResult read_block() {
+        std::uint8_t head[8];
+        std::size_t got = 0;
+        if (!read_exact(head, 8, got)) {
+            if (got == 0) return BlockResult::end;
+            error_ = "truncated pcapng block header";
+            return BlockResult::error;
+        }
+        if (head[0] == 0x0A && head[1] == 0x0D && head[2] == 0x0D && head[3] == 0x0A)
+            return read_section_header(false, head) ? BlockResult::other : BlockResult::error;
+        const std::uint32_t type = u32(head);
+        const std::uint32_t length = u32(head + 4);
+        if (length < 12 || length % 4 != 0 || length > max_block_length) {
+            error_ = "bad pcapng block length " + std::to_string(length) + " (block type " + std::to_string(type) + ")";
+            return BlockResult::error;
+        }
+        body_.resize(length - 8);
+        if (!read_exact(body_.data(), body_.size(), got)) {
+            error_ = "truncated pcapng block (type " + std::to_string(type) + ")";
+            return BlockResult::error;
+        }
+        if (u32(body_.data() + body_.size() - 4) != length) {
+            error_ = "pcapng block lengths disagree (block type " + std::to_string(type) + ")";
+            return BlockResult::error;
+        }
+        consumed_ += length;
+        const std::size_t body = body_.size() - 4;  // without the trailing length
+        BlockResult result = BlockResult::other;
+        switch (type) {
+        case 1: result = interface_block(body); break;
+        case 6: result = enhanced_packet(body); break;
+        case 3: result = simple_packet(body); break;
+        case 2: result = obsolete_packet(body); break;
+        default: break;  // name resolution, statistics, secrets, custom: not needed
+        }
+        if (result != BlockResult::error) good_offset_ = static_cast<long>(consumed_);
+        return result;
+    }
+
+    BlockResult interface_block(std::size_t body) {
+        if (body < 8) return corrupt("interface description block too short");
+        Interface i;
+        i.link_type = u16(body_.data());
+        i.snaplen = u32(body_.data() + 4);
+        // options: code, length, value padded to 4
+        for (std::size_t o = 8; o + 4 <= body;) {
+            const std::uint16_t code = u16(body_.data() + o);
+            const std::uint16_t len = u16(body_.data() + o + 2);
+            if (code == 0) break;
+            if (o + 4 + len > body) break;
+            const std::uint8_t* v = body_.data() + o + 4;
+            if (code == 9 && len >= 1) {  // if_tsresol
+                i.binary_resolution = (v[0] & 0x80) != 0;
+                i.exponent = v[0] & 0x7F;
+            } else if (code == 14 && len >= 8) {  // if_tsoffset, seconds
+                const std::uint64_t hi = u32(big_endian_ ? v : v + 4), lo = u32(big_endian_ ? v + 4 : v);
+                i.offset_seconds = static_cast<std::int64_t>(hi << 32 | lo);
+            }
+            o += 4 + ((len + 3u) & ~3u);
+        }
+        if (interfaces_.size() >= 65536) return corrupt("more than 65536 interfaces");
+        interfaces_.push_back(i);
+        return BlockResult::other;
+    }
+
+    BlockResult packet_from(std::uint32_t interface_id, std::uint64_t units, std::size_t data_offset,
+                            std::uint32_t captured, std::uint32_t original, std::size_t body) {
+        if (interface_id >= interfaces_.size())
+            return corrupt("packet for interface " + std::to_string(interface_id) + ", which was not described");
+        if (data_offset + captured > body) return corrupt("packet data runs past its block");
+        const Interface& i = interfaces_[interface_id];
+        pending_.link_type = i.link_type;
+        pending_.timestamp = to_timestamp(i, units);
+        pending_.bytes = {body_.data() + data_offset, captured};
+        pending_.wire_length = original < captured ? captured : original;
+        return BlockResult::packet;
+    }
+
+    BlockResult enhanced_packet(std::size_t body) {
+        if (body < 20) return corrupt("enhanced packet block too short");
+        const std::uint8_t* p = body_.data();
+        const std::uint64_t units = std::uint64_t{u32(p + 4)} << 32 | u32(p + 8);
+        return packet_from(u32(p), units, 20, u32(p + 12), u32(p + 16), body);
+    }
+
+    BlockResult simple_packet(std::size_t body) {
+        if (body < 4) return corrupt("simple packet block too short");
+        if (interfaces_.empty()) return corrupt("simple packet block without an interface");
+        const std::uint32_t original = u32(body_.data());
+        std::uint32_t captured = static_cast<std::uint32_t>(body - 4);
+        if (original < captured) captured = original;
+        if (interfaces_[0].snaplen && interfaces_[0].snaplen < captured) captured = interfaces_[0].snaplen;
+        // No timestamp in a simple packet block: it gets the previous packet's.
+        const std::uint64_t units = last_units_;
+        return packet_from(0, units, 4, captured, original, body);
+    }
+
+    BlockResult obsolete_packet(std::size_t body) {
+        if (body < 20) return corrupt("packet block too short");
+        const std::uint8_t* p = body_.data();
+        const std::uint64_t units = std::uint64_t{u32(p + 4)} << 32 | u32(p + 8);
+        return packet_from(u16(p), units, 20, u32(p + 12), u32(p + 16), body);
+    }
+
+    Timestamp to_timestamp(const Interface& i, std::uint64_t units) {
+        last_units_ = units;
+        std::uint64_t seconds = 0, nanoseconds = 0;
+        if (i.binary_resolution) {
+            const unsigned shift = i.exponent > 63 ? 63 : i.exponent;
+            seconds = units >> shift;
+            const std::uint64_t fraction = units & ((std::uint64_t{1} << shift) - 1);
+            // fraction * 10^9 fits 64 bits for shifts up to 34; finer clocks lose
+            // bits below a nanosecond first.
+            const unsigned drop = shift > 34 ? shift - 34 : 0;
+            nanoseconds = ((fraction >> drop) * 1'000'000'000u) >> (shift - drop);
+        } else {
+            std::uint64_t per_second = 1;
+            const unsigned exponent = i.exponent > 19 ? 19 : i.exponent;
+            for (unsigned e = 0; e < exponent; ++e) per_second *= 10;
+            seconds = units / per_second;
+            const std::uint64_t fraction = units % per_second;
+            nanoseconds = exponent <= 9 ? fraction * (1'000'000'000u / per_second)
+                                        : fraction / (per_second / 1'000'000'000u);
+        }
+        return Timestamp{static_cast<std::int64_t>(seconds) + i.offset_seconds,
+                         static_cast<std::uint32_t>(nanoseconds)};
+    }
+
+    BlockResult corrupt(std::string message) {
+        error_ = std::move(message);
+        return BlockResult::error;
+    }
+
+    std::FILE* file_ = nullptr;
+    bool big_endian_ = false;
+    std::vector<Interface> interfaces_;
+    std::vector<std::uint8_t> body_;  // the current block, reused
+    Frame pending_{};
+    std::uint64_t last_units_ = 0;
+    std::uint64_t records_ = 0;
+    std::uint64_t consumed_ = 0;
+    long good_offset_ = 0;
+    std::string error_;
+};
+
+} // namespace packetmancer::io
