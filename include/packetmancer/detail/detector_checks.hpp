@@ -14,6 +14,14 @@ template <class D> concept declares_on_conversation_open = requires { &D::on_con
 template <class D> concept declares_on_conversation_close = requires { &D::on_conversation_close; };
 template <class D> concept declares_on_capture_end = requires { &D::on_capture_end; };
 
+// A hook of the right name whose signature is wrong already has its own message.
+template <class D>
+inline constexpr bool has_near_miss =
+    (declares_on_packet<D> && !HasOnPacket<D>) || (declares_on_tcp<D> && !HasOnTcp<D>) ||
+    (declares_on_udp<D> && !HasOnUdp<D>) || (declares_on_conversation_open<D> && !HasOnConversationOpen<D>) ||
+    (declares_on_conversation_close<D> && !HasOnConversationClose<D>) ||
+    (declares_on_capture_end<D> && !HasOnCaptureEnd<D>);
+
 template <class D>
 consteval bool check_detector() {
     static_assert(NamedDetector<D>,
@@ -33,7 +41,7 @@ consteval bool check_detector() {
     static_assert(!declares_on_capture_end<D> || HasOnCaptureEnd<D>,
                   "PacketMancer: on_capture_end has the wrong signature; expected: "
                   "void on_capture_end(const packetmancer::CaptureSummary&)");
-    static_assert(Detector<D> || !NamedDetector<D>,
+    static_assert(Detector<D> || !NamedDetector<D> || has_near_miss<D>,
                   "PacketMancer: a detector needs at least one hook, for example: "
                   "void on_tcp(const packetmancer::TcpSegmentEvent&)");
     return Detector<D>;
