@@ -16,6 +16,10 @@ namespace {
 std::atomic<std::uint64_t> allocations{0};
 }
 
+// GCC pairs the inlined malloc/free of these replacements with new/delete expressions
+// and warns; the pairing is exactly what a replacement operator new is for.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
 void* operator new(std::size_t size) {
     ++allocations;
     if (void* p = std::malloc(size ? size : 1)) return p;
