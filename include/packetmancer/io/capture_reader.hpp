@@ -19,7 +19,8 @@ namespace packetmancer::io {
 
 class CaptureReader {
 public:
-    // On failure returns false and `error()` holds a one-line reason.
+    // Opens a file by path, or standard input for "-". On failure returns false and
+    // `error()` holds a one-line reason.
     bool open(const std::string& path) {
         std::FILE* file = stdin;
         if (path != "-") {
@@ -29,6 +30,12 @@ public:
             file = std::fopen(path.c_str(), "rb");
             if (!file) return fail(std::strerror(errno));
         }
+        return open(file);
+    }
+
+    // Reads from an open stream (a pipe, or fmemopen'd bytes), which the reader owns
+    // from now on and closes unless it is stdin.
+    bool open(std::FILE* file) {
         // One byte tells the formats apart: a pcapng section header starts with 0x0A,
         // which no classic pcap magic does. ungetc keeps it for the reader, even on a pipe.
         const int first = std::fgetc(file);
