@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
     packetmancer::Frame frame;
     while (reader.next(frame) == packetmancer::io::ReadStatus::frame) engine.process(frame);
     engine.finish();
-    std::printf("%zu conversations, %llu SYNs to port 443\n", engine.get<packetmancer::TcpHealth>().conversations().size(),
+    std::printf("%llu conversations, %llu SYNs to port 443\n",
+                static_cast<unsigned long long>(engine.get<packetmancer::TcpHealth>().conversations_total()),
                 static_cast<unsigned long long>(engine.get<SynCounter>().attempts[443]));
 }

@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -27,7 +26,8 @@ enum ExitCode : int {
 };
 
 constexpr std::string_view usage_text =
-    "usage: packetmancer --file PATH|- [--top N] [--json PATH|-] [--no-color]\n"
+    "usage: packetmancer --file PATH|- [--top N] [--json PATH|-] [--idle-timeout SECONDS]\n"
+    "                    [--max-conversations N] [--no-color]\n"
     "\n"
     "Reads a pcap or pcapng capture (\"-\" for standard input) and reports the health of\n"
     "every TCP conversation: retransmissions, out-of-order and lost segments, duplicate\n"
@@ -38,6 +38,11 @@ constexpr std::string_view usage_text =
     "  --top N         conversations to list, least healthy first (default 5)\n"
     "  --json PATH|-   also write the full JSON report to PATH (\"-\": standard output,\n"
     "                  which then carries only the JSON)\n"
+    "  --idle-timeout SECONDS\n"
+    "                  close a conversation silent for this long (default 300; 0: never)\n"
+    "  --max-conversations N\n"
+    "                  live conversations at most (default 500000); past it the least\n"
+    "                  recently active is closed early and the report says so\n"
     "  --no-color      no colour, even on a terminal (NO_COLOR in the environment works too)\n"
     "  --help          this text\n"
     "  --version       the version\n"
@@ -54,6 +59,7 @@ struct Options {
     std::string file;
     std::string json;
     std::size_t top = 5;
+    pm::flow::TrackerLimits limits{};
     bool no_colour = false;
 };
 
@@ -100,6 +106,18 @@ int parse(int argc, char** argv, Options& options) {
             const char* v = value(arg);
             if (!v) return fail(usage_error, "--json needs a path (or - for standard output)");
             options.json = v;
+        } else if (arg == "--idle-timeout") {
+            const char* v = value(arg);
+            std::size_t seconds = 0;
+            if (!v || !parse_count(v, seconds))
+                return fail(usage_error, "--idle-timeout needs whole seconds, for example --idle-timeout 300");
+            options.limits.idle_timeout_ns = static_cast<std::int64_t>(seconds) * 1'000'000'000;
+        } else if (arg == "--max-conversations") {
+            const char* v = value(arg);
+            std::size_t n = 0;
+            if (!v || !parse_count(v, n) || n == 0)
+                return fail(usage_error, "--max-conversations needs a positive whole number");
+            options.limits.max_conversations = n;
         } else if (arg == "--top") {
             const char* v = value(arg);
             if (!v || !parse_count(v, options.top))
@@ -132,10 +150,32 @@ int main(int argc, char** argv) {
                                                   reader.link_type(),
                                                   pm::io::CaptureReader::link_type_name(reader.link_type())));
 
-    pm::Engine<pm::TcpHealth> engine;
+    // The JSON report streams while the capture is read, so open its file first: a
+    // path that cannot be written fails before any work is done.
+    std::FILE* json_out = nullptr;
+    if (options.json == "-") {
+        json_out = stdout;
+    } else if (!options.json.empty()) {
+        json_out = std::fopen(options.json.c_str(), "wb");
+        if (!json_out) return fail(output_error, fmt::format("{}: cannot write the JSON report", options.json));
+    }
+
+    using Engine = pm::Engine<pm::TcpHealth>;
+    Engine engine(options.limits, pm::TcpHealth(options.top));
+    pm::report::JsonReport<Engine> json(json_out);
+    // Finished conversations are written (or, without --json, dropped) as they come, so
+    // memory follows the live conversations only.
+    const auto drain = [&] {
+        if (json_out) json.drain(engine);
+        else (void)engine.get<pm::TcpHealth>().take_finished();
+    };
     pm::Frame frame;
     pm::io::ReadStatus status;
-    while ((status = reader.next(frame)) == pm::io::ReadStatus::frame) engine.process(frame);
+    std::uint64_t frames = 0;
+    while ((status = reader.next(frame)) == pm::io::ReadStatus::frame) {
+        engine.process(frame);
+        if (++frames % 4096 == 0) drain();
+    }
     engine.finish();
 
     pm::report::CaptureInfo info{options.file == "-" ? "(standard input)" : options.file, reader.format(), {}};
@@ -143,17 +183,13 @@ int main(int argc, char** argv) {
         info.stopped = pm::report::ReadStop{reader.records_read(), reader.offset(), reader.error()};
     const pm::report::ReportOptions report_options{options.top};
 
-    if (!options.json.empty()) {
-        const std::string json =
-            pm::report::json_report(engine, info, report_options, pm::io::CaptureReader::link_type_name);
-        if (options.json == "-") {
-            std::fwrite(json.data(), 1, json.size(), stdout);
-        } else {
-            std::ofstream out(options.json, std::ios::binary | std::ios::trunc);
-            out.write(json.data(), static_cast<std::streamsize>(json.size()));
-            out.close();
-            if (!out) return fail(output_error, fmt::format("{}: cannot write the JSON report", options.json));
-        }
+    if (json_out) {
+        json.finish(engine, info, report_options, pm::io::CaptureReader::link_type_name);
+        const bool closed = json_out == stdout || std::fclose(json_out) == 0;
+        if (json.failed() || !closed)
+            return fail(output_error, fmt::format("{}: cannot write the JSON report", options.json));
+    } else {
+        drain();
     }
     if (options.json != "-") {
         const std::string text = pm::report::text_report(engine, info, report_options, {use_colour(options)});

@@ -63,7 +63,7 @@ TEST_CASE("a long bulk transfer with losses, dup ACKs and RTT samples allocates 
     INFO("frames after warm-up: " << frames.size() - warm_up);
     CHECK(steady == 0);
     engine.finish();
-    const auto& c = engine.get<packetmancer::TcpHealth>().conversations().at(0);
+    const auto& c = engine.get<packetmancer::TcpHealth>().finished().at(0);
     CHECK(c.server_to_client.retransmissions == 2000);  // so the scenario did exercise loss
     CHECK(c.client_to_server.duplicate_acks == 6000);
 }

@@ -40,6 +40,10 @@ class Engine {
 public:
     Engine() = default;
     explicit Engine(Detectors... detectors) : detectors_(std::move(detectors)...) {}
+    // `limits` bound the conversation table: idle timeout, live conversations, and the
+    // unacknowledged segments kept for sequence analysis.
+    explicit Engine(flow::TrackerLimits limits, Detectors... detectors)
+        : detectors_(std::move(detectors)...), tracker_(make_tracker(limits)) {}
 
     // Analyses one frame. Frames must come in capture order.
     void process(const Frame& frame) {
@@ -63,15 +67,10 @@ public:
         }
     }
 
-    // Ends the capture: closes every conversation still open and calls on_capture_end.
+    // Ends the capture: closes every conversation still open (in stream order) and
+    // calls on_capture_end.
     void finish() {
-        if constexpr (tracks_tcp) {
-            for (const auto& conversation : tracker_.conversations()) {
-                fan_out([&](auto& d) {
-                    if constexpr (HasOnConversationClose<std::decay_t<decltype(d)>>) d.on_conversation_close(conversation);
-                });
-            }
-        }
+        if constexpr (tracks_tcp) tracker_.close_all([this](const flow::Conversation& c) { close_conversation(c); });
         fan_out([&](auto& d) {
             if constexpr (HasOnCaptureEnd<std::decay_t<decltype(d)>>) d.on_capture_end(summary_);
         });
@@ -98,6 +97,24 @@ public:
     }
 
     [[nodiscard]] const CaptureSummary& summary() const noexcept { return summary_; }
+
+    // Conversation table counters: opened, closed idle or early, peak live. Zero when
+    // no detector needs TCP analysis.
+    [[nodiscard]] flow::TrackerStats tracker_stats() const noexcept {
+        if constexpr (tracks_tcp) return tracker_.stats();
+        else return {};
+    }
+
+    [[nodiscard]] flow::TrackerLimits tracker_limits() const noexcept {
+        if constexpr (tracks_tcp) return tracker_.limits();
+        else return {};
+    }
+
+    // True when D is one of this engine's detectors.
+    template <class D>
+    [[nodiscard]] static constexpr bool has() noexcept {
+        return detail::index_of<D, Detectors...>() < sizeof...(Detectors);
+    }
     [[nodiscard]] static constexpr bool tracks_tcp_conversations() noexcept { return tracks_tcp; }
 
 private:
@@ -111,7 +128,8 @@ private:
             const net::Endpoint source{decoded_.ip.source, decoded_.tcp.source_port};
             const net::Endpoint destination{decoded_.ip.destination, decoded_.tcp.destination_port};
             const flow::TrackedSegment tracked =
-                tracker_.track(source, destination, decoded_.tcp, frame.timestamp, frame.number);
+                tracker_.track(source, destination, decoded_.tcp, frame.timestamp, frame.number,
+                               [this](const flow::Conversation& c) { close_conversation(c); });
             if (tracked.opened) {
                 fan_out([&](auto& d) {
                     if constexpr (HasOnConversationOpen<std::decay_t<decltype(d)>>)
@@ -126,6 +144,17 @@ private:
         } else {
             (void)frame;
         }
+    }
+
+    void close_conversation(const flow::Conversation& conversation) {
+        fan_out([&](auto& d) {
+            if constexpr (HasOnConversationClose<std::decay_t<decltype(d)>>) d.on_conversation_close(conversation);
+        });
+    }
+
+    static Tracker make_tracker(flow::TrackerLimits limits) {
+        if constexpr (tracks_tcp) return flow::TcpTracker(limits);
+        else return {};
     }
 
     detail::DetectorTuple<Detectors...> detectors_{};

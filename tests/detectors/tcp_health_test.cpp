@@ -33,8 +33,8 @@ TEST_CASE("a lossy transfer: three dup ACKs, a fast retransmission, RTT samples,
         {.from_client = true, .seq = 1001, .ack = 5101, .at_ms = 43},
         {.from_client = false, .seq = 5101, .ack = 1001, .len = 100, .at_ms = 45},
         {.from_client = true, .seq = 1001, .ack = 5201, .flags = RST | ACK, .at_ms = 50}});
-    REQUIRE(health.conversations().size() == 1);
-    const auto& c = health.conversations()[0];
+    REQUIRE(health.finished().size() == 1);
+    const auto& c = health.finished()[0];
     CHECK(c.client.to_string() == "10.0.0.1:40000");
     CHECK(c.server.to_string() == "10.0.0.2:80");
     REQUIRE(c.handshake_rtt_ns.has_value());
@@ -59,7 +59,7 @@ TEST_CASE("a lossy transfer: three dup ACKs, a fast retransmission, RTT samples,
 TEST_CASE("without a handshake the client is the sender of the first packet") {
     const auto health = health_of({{.from_client = false, .seq = 5001, .ack = 1001, .len = 10, .at_ms = 0},
                                    {.from_client = true, .seq = 1001, .ack = 5011, .at_ms = 1}});
-    const auto& c = health.conversations().at(0);
+    const auto& c = health.finished().at(0);
     CHECK(c.client.to_string() == "10.0.0.2:80");
     CHECK_FALSE(c.handshake_rtt_ns.has_value());
     CHECK(c.client_to_server.payload_bytes == 10);

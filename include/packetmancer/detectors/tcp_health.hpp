@@ -59,6 +59,7 @@ struct TcpConversationHealth {
     net::Endpoint server{};
     Timestamp first_seen{};
     Timestamp last_seen{};
+    flow::CloseReason closed_by = flow::CloseReason::capture_end;
     TcpDirectionHealth client_to_server{};
     TcpDirectionHealth server_to_client{};
     std::optional<std::int64_t> handshake_rtt_ns;  // tcp.analysis.initial_rtt
@@ -71,15 +72,32 @@ struct TcpConversationHealth {
     }
 };
 
+// Least healthy first: most problem frames, then most packets, then stream order, so
+// that every ranking is deterministic.
+[[nodiscard]] inline bool less_healthy(const TcpConversationHealth& a, const TcpConversationHealth& b) noexcept {
+    if (a.problems() != b.problems()) return a.problems() > b.problems();
+    if (a.packets() != b.packets()) return a.packets() > b.packets();
+    return a.stream < b.stream;
+}
+
+// Counts per live conversation while it runs; when the engine closes a conversation
+// (idle, evicted, or at the end of the capture) its summary moves to `finished()`, where
+// it stays until taken with `take_finished()`. Memory therefore follows the live
+// conversations plus what the caller has not yet taken. The `keep_top` least healthy
+// conversations are kept apart for `top()`.
 class TcpHealth {
 public:
     static constexpr std::string_view name = "tcp_health";
 
+    explicit TcpHealth(std::size_t keep_top = 10) : keep_top_(keep_top) {}
+
+    void on_conversation_open(const flow::Conversation& conversation) {
+        if (conversation.slot >= live_.size()) live_.resize(conversation.slot + 1);
+        live_[conversation.slot] = Live{};
+    }
+
     void on_tcp(const TcpSegmentEvent& event) {
-        const flow::Conversation& conversation = event.conversation;
-        if (conversation.id >= by_direction_.size()) by_direction_.resize(conversation.id + 1);
-        Entry& entry = by_direction_[conversation.id];
-        entry.conversation = &conversation;
+        Live& entry = live_[event.conversation.slot];
         count(entry.direction[event.direction], event);
         // tshark shows no ack_rtt when the ACK has the data's own timestamp (a zero
         // delta), so such samples are not RTT samples for us either.
@@ -87,53 +105,65 @@ public:
             entry.direction[1 - event.direction].rtt.add(*event.analysis.ack_rtt_ns);
     }
 
-    // Builds the per-conversation view (client and server resolved) once the capture ends.
-    void on_capture_end(const CaptureSummary&) {
-        conversations_.clear();
-        conversations_.reserve(by_direction_.size());
-        for (auto& entry : by_direction_) {
-            if (!entry.conversation) continue;
-            const flow::Conversation& c = *entry.conversation;
-            TcpConversationHealth h;
-            h.stream = c.id;
-            h.client = c.client();
-            h.server = c.server();
-            h.first_seen = c.first_seen;
-            h.last_seen = c.last_seen;
-            h.client_to_server = std::move(entry.direction[c.client_direction]);
-            h.server_to_client = std::move(entry.direction[1 - c.client_direction]);
-            if (c.has_handshake_rtt()) h.handshake_rtt_ns = c.tcp.initial_rtt_ns;
-            conversations_.push_back(std::move(h));
-        }
-        by_direction_.clear();
-        by_direction_.shrink_to_fit();
+    void on_conversation_close(const flow::Conversation& c) {
+        Live& entry = live_[c.slot];
+        TcpConversationHealth h;
+        h.stream = c.id;
+        h.client = c.client();
+        h.server = c.server();
+        h.first_seen = c.first_seen;
+        h.last_seen = c.last_seen;
+        h.closed_by = c.close_reason;
+        h.client_to_server = std::move(entry.direction[c.client_direction]);
+        h.server_to_client = std::move(entry.direction[1 - c.client_direction]);
+        if (c.has_handshake_rtt()) h.handshake_rtt_ns = c.tcp.initial_rtt_ns;
+        entry = Live{};
+        ++conversations_total_;
+        if (h.problems() > 0) ++conversations_with_problems_;
+        remember_if_top(h);
+        finished_.push_back(std::move(h));
     }
 
-    // Every conversation, in stream order. Filled by on_capture_end.
-    [[nodiscard]] const std::vector<TcpConversationHealth>& conversations() const noexcept { return conversations_; }
+    // Conversations closed and not yet taken, in the order they were closed (stream
+    // order for those still open at the end of the capture).
+    [[nodiscard]] const std::vector<TcpConversationHealth>& finished() const noexcept { return finished_; }
+    // Hands over the finished conversations and forgets them (for streaming reports).
+    [[nodiscard]] std::vector<TcpConversationHealth> take_finished() {
+        std::vector<TcpConversationHealth> out;
+        out.swap(finished_);
+        return out;
+    }
 
-    // The `n` least healthy conversations: most problem frames first, then most packets,
-    // then stream order, so the ranking is deterministic.
+    [[nodiscard]] std::uint64_t conversations_total() const noexcept { return conversations_total_; }
+    [[nodiscard]] std::uint64_t conversations_with_problems() const noexcept { return conversations_with_problems_; }
+
+    // The `n` least healthy closed conversations (at most `keep_top`), least healthy first.
     [[nodiscard]] std::vector<const TcpConversationHealth*> top(std::size_t n) const {
         std::vector<const TcpConversationHealth*> ranked;
-        ranked.reserve(conversations_.size());
-        for (const auto& c : conversations_) ranked.push_back(&c);
-        const auto worse = [](const TcpConversationHealth* a, const TcpConversationHealth* b) {
-            if (a->problems() != b->problems()) return a->problems() > b->problems();
-            if (a->packets() != b->packets()) return a->packets() > b->packets();
-            return a->stream < b->stream;
-        };
-        const std::size_t k = std::min(n, ranked.size());
-        std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(k), ranked.end(), worse);
-        ranked.resize(k);
+        for (const auto& c : top_) ranked.push_back(&c);
+        std::sort(ranked.begin(), ranked.end(),
+                  [](const auto* a, const auto* b) { return less_healthy(*a, *b); });
+        if (ranked.size() > n) ranked.resize(n);
         return ranked;
     }
 
 private:
-    struct Entry {
-        const flow::Conversation* conversation = nullptr;
-        TcpDirectionHealth direction[2];
+    struct Live {
+        TcpDirectionHealth direction[2];  // indexed by the conversation's direction
     };
+
+    void remember_if_top(const TcpConversationHealth& h) {
+        if (keep_top_ == 0) return;
+        if (top_.size() < keep_top_) {
+            top_.push_back(h);
+            return;
+        }
+        // Replace the healthiest of the kept ones when this one is less healthy.
+        auto healthiest = std::min_element(top_.begin(), top_.end(), [](const auto& a, const auto& b) {
+            return less_healthy(b, a);
+        });
+        if (less_healthy(h, *healthiest)) *healthiest = h;
+    }
 
     static void count(TcpDirectionHealth& d, const TcpSegmentEvent& event) {
         using namespace flow::analysis_flag;
@@ -162,8 +192,12 @@ private:
         d.fins += event.tcp.has(tf::fin);
     }
 
-    std::vector<Entry> by_direction_;  // indexed by conversation id while the capture runs
-    std::vector<TcpConversationHealth> conversations_;
+    std::size_t keep_top_;
+    std::vector<Live> live_;  // indexed by the conversation's slot
+    std::vector<TcpConversationHealth> finished_;
+    std::vector<TcpConversationHealth> top_;  // at most keep_top_, unordered
+    std::uint64_t conversations_total_ = 0;
+    std::uint64_t conversations_with_problems_ = 0;
 };
 
 } // namespace packetmancer

@@ -12,8 +12,28 @@
 
 namespace packetmancer::flow {
 
+// Why a conversation was closed.
+enum class CloseReason : std::uint8_t {
+    capture_end,   // still open when the capture ended
+    idle_timeout,  // no packet for longer than the idle timeout
+    capacity,      // evicted, least recently active first, to admit a new one past the limit
+    ports_reused,  // a SYN with a new ISN opened a new conversation on the same 4-tuple
+};
+
+[[nodiscard]] constexpr const char* close_reason_name(CloseReason reason) noexcept {
+    switch (reason) {
+    case CloseReason::capture_end: return "capture_end";
+    case CloseReason::idle_timeout: return "idle_timeout";
+    case CloseReason::capacity: return "conversation_limit";
+    case CloseReason::ports_reused: return "ports_reused";
+    }
+    return "unknown";
+}
+
 struct Conversation {
     std::uint32_t id = 0;           // 0, 1, 2, ... in creation order (tshark's tcp.stream)
+    std::uint32_t slot = 0;         // index among live conversations, reused after close
+    CloseReason close_reason = CloseReason::capture_end;  // set when it is closed
     FlowKey key{};                  // key.low sends direction 0, key.high direction 1
     int client_direction = 0;       // the direction the client sends in
     bool client_from_syn = false;   // true: the client sent a SYN without ACK; false: it sent first

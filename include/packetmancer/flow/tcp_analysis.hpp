@@ -36,7 +36,17 @@ struct UnackedSegment {
     std::uint64_t frame = 0;
 };
 
-inline constexpr std::size_t max_unacked_segments = 10'000;  // as Wireshark's cap
+inline constexpr std::size_t max_unacked_segments = 10'000;  // as Wireshark's cap, per direction
+
+// A budget of unacknowledged segments shared by every conversation, so that memory stays
+// bounded however many one-sided conversations a capture holds. While it lasts the
+// analysis is Wireshark's; once spent, segments go unlisted (no RTT sample, and a SYN or
+// FIN no longer advances nextseq, as past Wireshark's own cap) and `refused` counts them.
+struct UnackedBudget {
+    std::size_t limit = 2'000'000;
+    std::size_t used = 0;
+    std::uint64_t refused = 0;
+};
 
 // Sequence state of one direction (Wireshark's tcp_flow_t plus its analysis info).
 // A value of 0 in next_seq, max_seq_to_be_acked or last_ack means "unset", exactly
@@ -46,11 +56,9 @@ struct TcpDirectionState {
     bool base_seq_set = false;
     std::uint32_t next_seq = 0;
     std::int64_t next_seq_time_ns = 0;
-    bool next_seq_time_set = false;
     std::uint32_t max_seq_to_be_acked = 0;
     std::uint32_t last_ack = 0;
     std::int64_t last_ack_time_ns = 0;
-    bool last_ack_time_set = false;
     std::uint64_t last_non_dup_ack_frame = 0;
     std::int32_t dup_ack_count = 0;  // -1 marks "ACKed unseen already reported" (5.11)
     std::uint32_t window = 0xFFFFFFFF;  // raw window of the last packet; never equals a real one at first
@@ -81,8 +89,8 @@ inline constexpr std::uint64_t default_out_of_order_window_ns = 3'000'000;
 // carries flags decided before the analysis (reused ports, when the conversation table
 // opened a new conversation for this SYN). Updates the state and returns the verdicts.
 inline TcpAnalysis analyze_segment(TcpConversationState& conv, int sender, const net::TcpHeader& tcp,
-                                   Timestamp now, std::uint64_t frame,
-                                   std::uint32_t preset_flags = 0) {
+                                   Timestamp now, std::uint64_t frame, std::uint32_t preset_flags = 0,
+                                   UnackedBudget* budget = nullptr) {
     using namespace analysis_flag;
     using detail_tcp_analysis::elapsed;
     namespace tf = net::tcp_flag;
@@ -198,8 +206,13 @@ inline TcpAnalysis analyze_segment(TcpConversationState& conv, int sender, const
     // 5.13 commit
     std::uint32_t end = seq + seglen;
     if ((seglen > 0 || syn || fin) && fwd.unacked.size() < max_unacked_segments) {
-        if (syn || fin) ++end;  // the +1 is applied only when the segment is listed (section 4)
-        fwd.unacked.push_back({seq, end, now_ns, frame});
+        if (!budget || budget->used < budget->limit) {
+            if (syn || fin) ++end;  // the +1 is applied only when the segment is listed (section 4)
+            fwd.unacked.push_back({seq, end, now_ns, frame});
+            if (budget) ++budget->used;
+        } else {
+            ++budget->refused;
+        }
     }
     const bool probe = (ta & zero_window_probe) != 0;
     if ((sequence::gt(end, fwd.next_seq) || fwd.next_seq == 0) && !probe) {
@@ -233,6 +246,7 @@ inline TcpAnalysis analyze_segment(TcpConversationState& conv, int sender, const
             }
             rev.unacked[kept++] = entry;
         }
+        if (budget) budget->used -= rev.unacked.size() - kept;
         rev.unacked.resize(kept);
     }
 

@@ -1,6 +1,14 @@
 // Finds the conversation of each TCP segment, opens a new one when tshark 4.0 would
 // (first sight of a 4-tuple, or a SYN reusing it with a new initial sequence number),
-// and runs sequence analysis on the segment.
+// runs sequence analysis on the segment, and keeps memory bounded:
+// - a conversation that has ended (a RST, or a FIN each way) is closed once idle past
+//   the idle timeout;
+// - one that has not ended is closed for idleness only when room is needed, because
+//   long-lived connections do fall silent for many minutes and then resume, and Wireshark
+//   keeps them whole;
+// - past the limit on live conversations, the least recently active one is closed to
+//   admit a new one (idle ones first; an active one only as degraded analysis).
+// Each close is handed to the caller before the conversation's state is freed.
 #pragma once
 
 #include "packetmancer/flow/conversation.hpp"
@@ -9,24 +17,53 @@
 #include "packetmancer/net/tcp.hpp"
 #include "packetmancer/packet.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <unordered_map>
+#include <vector>
 
 namespace packetmancer::flow {
+
+struct TrackerLimits {
+    // Five minutes, the inactivity timeout of YAF and of Zeek's TCP analysis. Wireshark
+    // has none; a conversation silent for longer and then resumed is reported as two.
+    std::int64_t idle_timeout_ns = 300'000'000'000;  // 0: never close for idleness
+    std::size_t max_conversations = 500'000;          // live at once
+    std::size_t max_unacked_segments = 2'000'000;     // over all live conversations
+};
+
+struct TrackerStats {
+    std::uint64_t opened = 0;
+    std::uint64_t closed_idle = 0;          // ended or silent past the idle timeout
+    std::uint64_t closed_for_capacity = 0;  // degraded analysis: closed early to stay in budget
+    std::uint64_t unacked_segments_unlisted = 0;  // degraded analysis: past the unacked budget
+    std::size_t peak_live = 0;
+};
 
 // What tracking one segment produced.
 struct TrackedSegment {
     Conversation* conversation = nullptr;
-    int direction = 0;       // the sender's direction in the conversation
-    bool opened = false;     // this segment opened the conversation
+    int direction = 0;     // the sender's direction in the conversation
+    bool opened = false;   // this segment opened the conversation
     TcpAnalysis analysis{};
 };
 
 class TcpTracker {
 public:
-    TrackedSegment track(const net::Endpoint& source, const net::Endpoint& destination,
-                         const net::TcpHeader& tcp, Timestamp time, std::uint64_t frame) {
+    explicit TcpTracker(TrackerLimits limits = {}) : limits_(limits) {
+        budget_.limit = limits.max_unacked_segments;
+        if (limits_.max_conversations == 0) limits_.max_conversations = 1;
+    }
+
+    // Tracks one segment. `on_close(const Conversation&)` is called for every
+    // conversation closed on the way (idle or evicted), before its state is freed.
+    template <class OnClose>
+    TrackedSegment track(const net::Endpoint& source, const net::Endpoint& destination, const net::TcpHeader& tcp,
+                         Timestamp time, std::uint64_t frame, OnClose&& on_close) {
+        if (latest_ < time) latest_ = time;
+        close_idle(on_close);
+
         const FlowKey key = FlowKey::of(source, destination);
         const int direction = direction_of(source, destination);
         TrackedSegment out;
@@ -34,45 +71,192 @@ public:
         std::uint32_t preset_flags = 0;
 
         const auto found = index_.find(key);
-        Conversation* conversation = found == index_.end() ? nullptr : &conversations_[found->second];
+        std::uint32_t slot = found == index_.end() ? none : found->second;
         const bool syn_only = (tcp.flags & (net::tcp_flag::syn | net::tcp_flag::ack)) == net::tcp_flag::syn;
-        if (conversation && syn_only) {
+        if (slot != none && syn_only) {
             // Section 2: a SYN with a new ISN on a known 4-tuple starts a new conversation.
-            const TcpDirectionState& state = conversation->tcp.direction[direction];
+            const TcpDirectionState& state = slots_[slot].conversation.tcp.direction[direction];
             if (state.base_seq_set && tcp.seq != state.base_seq) {
-                conversation = nullptr;
+                close(slot, CloseReason::ports_reused, on_close, /*replaced=*/true);
+                slot = none;
                 preset_flags = analysis_flag::reused_ports;
             }
         }
-        if (!conversation) {
-            const auto id = static_cast<std::uint32_t>(conversations_.size());
-            conversation = &conversations_.emplace_back();
-            conversation->id = id;
-            conversation->key = key;
-            conversation->client_direction = direction;
-            conversation->first_seen = time;
-            conversation->last_seen = time;
-            conversation->first_frame = frame;
-            index_.insert_or_assign(key, id);
+        if (slot == none) {
+            if (live_ >= limits_.max_conversations) make_room(on_close);
+            slot = open(key, direction, time, frame);
             out.opened = true;
+        } else {
+            touch(slot);
         }
-        if (syn_only && !conversation->client_from_syn) {
-            conversation->client_from_syn = true;
-            conversation->client_direction = direction;
+        if (slots_[slot].list == running) {
+            if (tcp.flags & net::tcp_flag::fin) slots_[slot].fins |= static_cast<std::uint8_t>(1u << direction);
+            if ((tcp.flags & net::tcp_flag::rst) || slots_[slot].fins == 3) move_to(slot, ended);
         }
-        if (time < conversation->first_seen) conversation->first_seen = time;
-        if (conversation->last_seen < time) conversation->last_seen = time;
-        out.conversation = conversation;
-        out.analysis = analyze_segment(conversation->tcp, direction, tcp, time, frame, preset_flags);
+        Conversation& conversation = slots_[slot].conversation;
+        if (syn_only && !conversation.client_from_syn) {
+            conversation.client_from_syn = true;
+            conversation.client_direction = direction;
+        }
+        if (time < conversation.first_seen) conversation.first_seen = time;
+        if (conversation.last_seen < time) conversation.last_seen = time;
+        out.conversation = &conversation;
+        out.analysis = analyze_segment(conversation.tcp, direction, tcp, time, frame, preset_flags, &budget_);
+        stats_.unacked_segments_unlisted = budget_.refused;
         return out;
     }
 
-    [[nodiscard]] std::size_t size() const noexcept { return conversations_.size(); }
-    [[nodiscard]] const std::deque<Conversation>& conversations() const noexcept { return conversations_; }
+    // Closes every live conversation, in stream order (at the end of the capture).
+    template <class OnClose>
+    void close_all(OnClose&& on_close) {
+        std::vector<std::uint32_t> live;
+        live.reserve(live_);
+        for (const List list : {running, ended})
+            for (std::uint32_t s = head_[list]; s != none; s = slots_[s].next) live.push_back(s);
+        std::sort(live.begin(), live.end(), [this](std::uint32_t a, std::uint32_t b) {
+            return slots_[a].conversation.id < slots_[b].conversation.id;
+        });
+        for (const auto s : live) close(s, CloseReason::capture_end, on_close);
+    }
+
+    [[nodiscard]] std::size_t live() const noexcept { return live_; }
+    [[nodiscard]] const TrackerStats& stats() const noexcept { return stats_; }
+    [[nodiscard]] const TrackerLimits& limits() const noexcept { return limits_; }
 
 private:
-    std::deque<Conversation> conversations_;  // stable addresses; index = conversation id
-    std::unordered_map<FlowKey, std::uint32_t, FlowKeyHash> index_;  // 4-tuple -> newest conversation
+    static constexpr std::uint32_t none = 0xFFFFFFFF;
+
+    // Live conversations sit in one of two lists, least recently active first: those
+    // still running, and those that have ended (RST, or FIN both ways).
+    enum List : std::uint8_t { running = 0, ended = 1 };
+
+    struct Slot {
+        Conversation conversation;
+        std::uint32_t prev = none;  // towards the least recently active
+        std::uint32_t next = none;  // towards the most recently active
+        List list = running;
+        std::uint8_t fins = 0;      // bit per direction that sent a FIN
+    };
+
+    [[nodiscard]] bool idle(std::uint32_t slot) const noexcept {
+        return limits_.idle_timeout_ns > 0 &&
+               nanoseconds_between(slots_[slot].conversation.last_seen, latest_) > limits_.idle_timeout_ns;
+    }
+
+    // Ended conversations go as soon as they are idle past the timeout.
+    template <class OnClose>
+    void close_idle(OnClose& on_close) {
+        while (head_[ended] != none && idle(head_[ended])) {
+            ++stats_.closed_idle;
+            close(head_[ended], CloseReason::idle_timeout, on_close);
+        }
+    }
+
+    // Frees one live slot: a running conversation idle past the timeout if there is one
+    // (a normal close), otherwise the least recently active, ended ones first (closed
+    // early: degraded analysis).
+    template <class OnClose>
+    void make_room(OnClose& on_close) {
+        if (head_[running] != none && idle(head_[running])) {
+            ++stats_.closed_idle;
+            close(head_[running], CloseReason::idle_timeout, on_close);
+            return;
+        }
+        ++stats_.closed_for_capacity;
+        close(head_[ended] != none ? head_[ended] : head_[running], CloseReason::capacity, on_close);
+    }
+
+    std::uint32_t open(const FlowKey& key, int direction, Timestamp time, std::uint64_t frame) {
+        std::uint32_t slot;
+        if (!free_.empty()) {
+            slot = free_.back();
+            free_.pop_back();
+        } else {
+            slot = static_cast<std::uint32_t>(slots_.size());
+            slots_.emplace_back();
+        }
+        Conversation& c = slots_[slot].conversation;
+        c.id = next_id_++;
+        c.slot = slot;
+        c.key = key;
+        c.client_direction = direction;
+        c.client_from_syn = false;
+        c.first_seen = time;
+        c.last_seen = time;
+        c.first_frame = frame;
+        index_.insert_or_assign(key, slot);
+        slots_[slot].list = running;
+        slots_[slot].fins = 0;
+        link_at_tail(slot);
+        ++live_;
+        ++stats_.opened;
+        stats_.peak_live = std::max(stats_.peak_live, live_);
+        return slot;
+    }
+
+    // `replaced`: a new conversation takes over the 4-tuple at once (port reuse), so
+    // the index entry is overwritten rather than erased.
+    template <class OnClose>
+    void close(std::uint32_t slot, CloseReason reason, OnClose& on_close, bool replaced = false) {
+        Conversation& c = slots_[slot].conversation;
+        c.close_reason = reason;
+        on_close(static_cast<const Conversation&>(c));
+        if (!replaced) index_.erase(c.key);
+        unlink(slot);
+        for (auto& d : c.tcp.direction) budget_.used -= d.unacked.size();
+        // Keep the unacked vectors' capacity for the next tenant of this slot: no
+        // allocation per conversation once the pool has warmed up.
+        std::vector<UnackedSegment> keep[2] = {std::move(c.tcp.direction[0].unacked),
+                                               std::move(c.tcp.direction[1].unacked)};
+        c.tcp = TcpConversationState{};
+        for (int d = 0; d < 2; ++d) {
+            keep[d].clear();
+            c.tcp.direction[d].unacked = std::move(keep[d]);
+        }
+        free_.push_back(slot);
+        --live_;
+    }
+
+    void link_at_tail(std::uint32_t slot) {
+        Slot& s = slots_[slot];
+        const List list = s.list;
+        s.prev = tail_[list];
+        s.next = none;
+        if (tail_[list] != none) slots_[tail_[list]].next = slot;
+        else head_[list] = slot;
+        tail_[list] = slot;
+    }
+    void unlink(std::uint32_t slot) {
+        Slot& s = slots_[slot];
+        const List list = s.list;
+        if (s.prev != none) slots_[s.prev].next = s.next;
+        else head_[list] = s.next;
+        if (s.next != none) slots_[s.next].prev = s.prev;
+        else tail_[list] = s.prev;
+        s.prev = s.next = none;
+    }
+    void touch(std::uint32_t slot) {
+        if (slot == tail_[slots_[slot].list]) return;
+        unlink(slot);
+        link_at_tail(slot);
+    }
+    void move_to(std::uint32_t slot, List list) {
+        unlink(slot);
+        slots_[slot].list = list;
+        link_at_tail(slot);
+    }
+
+    TrackerLimits limits_;
+    TrackerStats stats_{};
+    UnackedBudget budget_{};
+    std::deque<Slot> slots_;            // stable addresses; a slot is reused after its close
+    std::vector<std::uint32_t> free_;   // closed slots ready for reuse
+    std::unordered_map<FlowKey, std::uint32_t, FlowKeyHash> index_;  // 4-tuple -> live slot
+    std::uint32_t head_[2] = {none, none};  // least recently active, per list
+    std::uint32_t tail_[2] = {none, none};  // most recently active, per list
+    std::size_t live_ = 0;
+    std::uint32_t next_id_ = 0;
+    Timestamp latest_{};
 };
 
 } // namespace packetmancer::flow

@@ -1,12 +1,18 @@
-// The complete JSON report ("packetmancer.report/1"): the capture summary, then one
-// object per detector that has a JSON writer (`write_detector_json`, found by ADL).
+// The JSON report ("packetmancer.report/1"), written as the capture is read: TcpHealth's
+// conversations stream out as they close, so the report never has to sit in memory
+// whole; the totals, the top N, any other detector's object (`write_detector_json`,
+// found by ADL) and the capture summary follow at the end.
 #pragma once
 
 #include "packetmancer/capture_summary.hpp"
+#include "packetmancer/detectors/tcp_health.hpp"
+#include "packetmancer/flow/tcp_tracker.hpp"
 #include "packetmancer/report/capture_info.hpp"
 #include "packetmancer/report/json_writer.hpp"
+#include "packetmancer/report/tcp_health_json.hpp"
 #include "packetmancer/version.hpp"
 
+#include <cstdio>
 #include <string>
 #include <type_traits>
 
@@ -19,62 +25,145 @@ concept HasJsonWriter = requires(JsonWriter& w, const D& d, const ReportOptions&
     write_detector_json(w, d, o);
 };
 
-// `link_type_name` turns a LINKTYPE_* value into a readable name.
-template <class Engine, class LinkTypeName>
-[[nodiscard]] std::string json_report(const Engine& engine, const CaptureInfo& info, const ReportOptions& options,
-                                      LinkTypeName&& link_type_name) {
-    std::string out;
-    JsonWriter w(out);
-    const CaptureSummary& s = engine.summary();
-    w.begin_object();
-    w.member("schema", json_schema);
-    w.member("generator", std::string("packetmancer ").append(version));
-    w.key("summary").begin_object();
-    w.member("file", info.file);
-    w.member("format", info.format);
-    w.key("link_types").begin_array();
-    for (const auto lt : s.link_types) w.value(link_type_name(lt));
-    w.end_array();
-    w.member("packets_total", s.packets_total);
-    w.member("bytes_total", s.bytes_total);
-    w.member("tcp_packets", s.tcp_packets);
-    w.member("udp_packets", s.udp_packets);
-    if (s.packets_total) {
-        w.key("first_ts").raw_number(epoch_seconds_text(s.first_timestamp.seconds, s.first_timestamp.nanoseconds));
-        w.key("last_ts").raw_number(epoch_seconds_text(s.last_timestamp.seconds, s.last_timestamp.nanoseconds));
-        const auto span_ns = nanoseconds_between(s.first_timestamp, s.last_timestamp);
-        w.member("duration_ms", static_cast<double>(span_ns / 1000) / 1e3);
-    } else {
-        w.key("first_ts").null();
-        w.key("last_ts").null();
-        w.member("duration_ms", 0.0);
-    }
-    w.key("undecoded").begin_object();
-    for (std::size_t i = 1; i < s.undecoded.size(); ++i)
-        if (s.undecoded[i]) w.member(net::undecoded_name(static_cast<net::Undecoded>(i)), s.undecoded[i]);
-    w.end_object();
-    w.member("complete", !info.stopped.has_value());
-    if (info.stopped) {
-        w.key("stopped").begin_object();
-        w.member("records_read", info.stopped->records_read);
-        w.key("byte_offset");
-        if (info.stopped->byte_offset >= 0) w.value(static_cast<std::int64_t>(info.stopped->byte_offset));
-        else w.null();
-        w.member("reason", info.stopped->reason);
-        w.end_object();
-    }
-    w.end_object();
-    w.key("detectors").begin_object();
-    engine.for_each_detector([&](const auto& detector) {
-        using D = std::decay_t<decltype(detector)>;
-        if constexpr (HasJsonWriter<D>) {
-            w.key(D::name);
-            write_detector_json(w, detector, options);
+template <class Engine>
+class JsonReport {
+    static constexpr bool streams_tcp = Engine::template has<TcpHealth>();
+
+public:
+    // Streams to `out` (nullptr: keeps the text in memory, see `text()`).
+    explicit JsonReport(std::FILE* out = nullptr) : out_(out) {
+        w_.begin_object();
+        w_.member("schema", json_schema);
+        w_.member("generator", std::string("packetmancer ").append(version));
+        w_.key("detectors").begin_object();
+        if constexpr (streams_tcp) {
+            w_.key(TcpHealth::name).begin_object();
+            w_.key("conversations").begin_array();
         }
-    });
-    w.end_object();
-    w.end_object();
-    return out;
+    }
+
+    // Writes the conversations TcpHealth finished since the last call, and makes it
+    // forget them. Call it now and then while reading, and once after Engine::finish().
+    void drain(Engine& engine) {
+        if constexpr (streams_tcp) {
+            for (const auto& c : engine.template get<TcpHealth>().take_finished()) write_conversation_json(w_, c);
+        }
+        if (out_ && buffer_.size() >= flush_threshold) flush();
+    }
+
+    // Completes the report. `link_type_name` turns a LINKTYPE_* value into a name.
+    template <class LinkTypeName>
+    void finish(Engine& engine, const CaptureInfo& info, const ReportOptions& options, LinkTypeName&& link_type_name) {
+        drain(engine);
+        if constexpr (streams_tcp) {
+            w_.end_array();
+            write_tcp_health_totals(w_, engine.template get<TcpHealth>(), options);
+            w_.end_object();
+        }
+        engine.for_each_detector([&](const auto& detector) {
+            using D = std::decay_t<decltype(detector)>;
+            if constexpr (HasJsonWriter<D>) {
+                w_.key(D::name);
+                write_detector_json(w_, detector, options);
+            }
+        });
+        w_.end_object();
+        write_summary(engine, info, link_type_name);
+        w_.end_object();
+        if (out_) flush();
+    }
+
+    [[nodiscard]] const std::string& text() const noexcept { return buffer_; }
+    // True when writing to the output failed.
+    [[nodiscard]] bool failed() const noexcept { return failed_; }
+
+private:
+    static constexpr std::size_t flush_threshold = 1 << 20;
+
+    void flush() {
+        if (!buffer_.empty() && std::fwrite(buffer_.data(), 1, buffer_.size(), out_) != buffer_.size()) failed_ = true;
+        if (std::fflush(out_) != 0) failed_ = true;
+        buffer_.clear();
+    }
+
+    template <class LinkTypeName>
+    void write_summary(const Engine& engine, const CaptureInfo& info, LinkTypeName& link_type_name) {
+        const CaptureSummary& s = engine.summary();
+        w_.key("summary").begin_object();
+        w_.member("file", info.file);
+        w_.member("format", info.format);
+        w_.key("link_types").begin_array();
+        for (const auto lt : s.link_types) w_.value(link_type_name(lt));
+        w_.end_array();
+        w_.member("packets_total", s.packets_total);
+        w_.member("bytes_total", s.bytes_total);
+        w_.member("tcp_packets", s.tcp_packets);
+        w_.member("udp_packets", s.udp_packets);
+        if (s.packets_total) {
+            w_.key("first_ts").raw_number(epoch_seconds_text(s.first_timestamp.seconds, s.first_timestamp.nanoseconds));
+            w_.key("last_ts").raw_number(epoch_seconds_text(s.last_timestamp.seconds, s.last_timestamp.nanoseconds));
+            const auto span_ns = nanoseconds_between(s.first_timestamp, s.last_timestamp);
+            w_.member("duration_ms", static_cast<double>(span_ns / 1000) / 1e3);
+        } else {
+            w_.key("first_ts").null();
+            w_.key("last_ts").null();
+            w_.member("duration_ms", 0.0);
+        }
+        w_.key("undecoded").begin_object();
+        for (std::size_t i = 1; i < s.undecoded.size(); ++i)
+            if (s.undecoded[i]) w_.member(net::undecoded_name(static_cast<net::Undecoded>(i)), s.undecoded[i]);
+        w_.end_object();
+        if constexpr (Engine::tracks_tcp_conversations()) {
+            const flow::TrackerStats t = engine.tracker_stats();
+            w_.key("tcp_conversations").begin_object();
+            w_.member("opened", t.opened);
+            w_.member("closed_idle", t.closed_idle);
+            w_.member("peak_live", static_cast<std::uint64_t>(t.peak_live));
+            w_.end_object();
+            w_.key("degraded_analysis").begin_array();
+            if (t.closed_for_capacity) {
+                w_.begin_object();
+                w_.member("reason", "conversation_limit");
+                w_.member("limit", static_cast<std::uint64_t>(engine.tracker_limits().max_conversations));
+                w_.member("conversations_closed_early", t.closed_for_capacity);
+                w_.end_object();
+            }
+            if (t.unacked_segments_unlisted) {
+                w_.begin_object();
+                w_.member("reason", "unacked_segment_limit");
+                w_.member("limit", static_cast<std::uint64_t>(engine.tracker_limits().max_unacked_segments));
+                w_.member("segments_not_tracked", t.unacked_segments_unlisted);
+                w_.end_object();
+            }
+            w_.end_array();
+        }
+        w_.member("complete", !info.stopped.has_value());
+        if (info.stopped) {
+            w_.key("stopped").begin_object();
+            w_.member("records_read", info.stopped->records_read);
+            w_.key("byte_offset");
+            if (info.stopped->byte_offset >= 0) w_.value(static_cast<std::int64_t>(info.stopped->byte_offset));
+            else w_.null();
+            w_.member("reason", info.stopped->reason);
+            w_.end_object();
+        }
+        w_.end_object();
+    }
+
+    std::FILE* out_;
+    std::string buffer_;
+    JsonWriter w_{buffer_};
+    bool failed_ = false;
+};
+
+// The whole report as a string, for an engine whose capture has been read and finished
+// (small captures, tests). Takes TcpHealth's finished conversations.
+template <class Engine, class LinkTypeName>
+[[nodiscard]] std::string json_report(Engine& engine, const CaptureInfo& info, const ReportOptions& options,
+                                      LinkTypeName&& link_type_name) {
+    JsonReport<Engine> report;
+    report.finish(engine, info, options, link_type_name);
+    return report.text();
 }
 
 } // namespace packetmancer::report

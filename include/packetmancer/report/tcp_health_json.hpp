@@ -66,6 +66,7 @@ inline void write_conversation(JsonWriter& w, const TcpConversationHealth& c) {
     w.key("first_ts").raw_number(epoch_seconds_text(c.first_seen.seconds, c.first_seen.nanoseconds));
     w.key("last_ts").raw_number(epoch_seconds_text(c.last_seen.seconds, c.last_seen.nanoseconds));
     w.member("problems", c.problems());
+    w.member("closed_by", flow::close_reason_name(c.closed_by));
     w.key("c2s");
     write_counts(w, c.client_to_server);
     w.key("s2c");
@@ -84,17 +85,18 @@ inline void write_conversation(JsonWriter& w, const TcpConversationHealth& c) {
 
 } // namespace detail_tcp_json
 
-// Found by the report writer through argument-dependent lookup.
-inline void write_detector_json(JsonWriter& w, const TcpHealth& health, const ReportOptions& options) {
-    w.begin_object();
-    w.member("conversations_total", static_cast<std::uint64_t>(health.conversations().size()));
-    w.key("conversations").begin_array();
-    for (const auto& c : health.conversations()) detail_tcp_json::write_conversation(w, c);
-    w.end_array();
+// One conversation object, as streamed into "detectors.tcp_health.conversations".
+inline void write_conversation_json(JsonWriter& w, const TcpConversationHealth& c) {
+    detail_tcp_json::write_conversation(w, c);
+}
+
+// What follows the streamed conversations: the totals and the top N.
+inline void write_tcp_health_totals(JsonWriter& w, const TcpHealth& health, const ReportOptions& options) {
+    w.member("conversations_total", health.conversations_total());
+    w.member("conversations_with_problems", health.conversations_with_problems());
     w.key("top_flows").begin_array();
     for (const auto* c : health.top(options.top)) detail_tcp_json::write_conversation(w, *c);
     w.end_array();
-    w.end_object();
 }
 
 } // namespace packetmancer::report

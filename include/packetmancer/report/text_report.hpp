@@ -101,13 +101,25 @@ template <class Engine>
                                      info.stopped->reason)) +
                "\n";
     }
+    if constexpr (Engine::tracks_tcp_conversations()) {
+        const auto t = engine.tracker_stats();
+        const auto limits = engine.tracker_limits();
+        if (t.closed_for_capacity)
+            out += fmt::format("{}\n", style.bad(fmt::format(
+                                           "  degraded analysis: {} conversations closed early to stay within {} live "
+                                           "conversations (--max-conversations)",
+                                           t.closed_for_capacity, limits.max_conversations)));
+        if (t.unacked_segments_unlisted)
+            out += fmt::format("{}\n", style.bad(fmt::format(
+                                           "  degraded analysis: {} segments not tracked for ACKs past the budget of {} "
+                                           "unacknowledged segments",
+                                           t.unacked_segments_unlisted, limits.max_unacked_segments)));
+    }
     engine.for_each_detector([&](const auto& detector) {
         using D = std::decay_t<decltype(detector)>;
         if constexpr (std::is_same_v<D, TcpHealth>) {
-            const auto& conversations = detector.conversations();
-            std::size_t unhealthy = 0;
-            for (const auto& c : conversations) unhealthy += c.problems() > 0;
-            out += fmt::format("\nTCP conversations: {}, {} with problems\n", conversations.size(),
+            const auto unhealthy = detector.conversations_with_problems();
+            out += fmt::format("\nTCP conversations: {}, {} with problems\n", detector.conversations_total(),
                                unhealthy ? style.bad(std::to_string(unhealthy)) : style.good("0"));
             const auto top = detector.top(options.top);
             if (!top.empty()) out += fmt::format("{}\n", style.bold(fmt::format("Top {} by problem frames:", top.size())));
