@@ -176,7 +176,7 @@ int main(int argc, char** argv) {
         engine.process(frame);
         if (++frames % 4096 == 0) drain();
     }
-    engine.finish();
+    engine.finish(drain);
 
     pm::report::CaptureInfo info{options.file == "-" ? "(standard input)" : options.file, reader.format(), {}};
     if (status == pm::io::ReadStatus::damaged)

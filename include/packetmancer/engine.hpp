@@ -68,12 +68,23 @@ public:
     }
 
     // Ends the capture: closes every conversation still open (in stream order) and
-    // calls on_capture_end.
-    void finish() {
-        if constexpr (tracks_tcp) tracker_.close_all([this](const flow::Conversation& c) { close_conversation(c); });
+    // calls on_capture_end. `every_so_often()` is called after each 4096 closes, so a
+    // caller can stream what detectors finished instead of holding it all.
+    template <class EverySoOften>
+    void finish(EverySoOften&& every_so_often) {
+        if constexpr (tracks_tcp) {
+            std::size_t closed = 0;
+            tracker_.close_all([&](const flow::Conversation& c) {
+                close_conversation(c);
+                if (++closed % 4096 == 0) every_so_often();
+            });
+        }
         fan_out([&](auto& d) {
             if constexpr (HasOnCaptureEnd<std::decay_t<decltype(d)>>) d.on_capture_end(summary_);
         });
+    }
+    void finish() {
+        finish([] {});
     }
 
     // The detector of type D, by reference.

@@ -34,3 +34,13 @@ TEST_CASE("a non-finite double is written as null") {
     w.begin_array().value(1.0 / 0.0).end_array();
     CHECK(out == "[\n  null\n]\n");
 }
+
+TEST_CASE("a single-line container keeps itself and all it holds on one line") {
+    std::string out;
+    JsonWriter w(out);
+    w.begin_array();
+    w.begin_object(JsonWriter::single_line).member("a", 1).key("b").begin_array().value(2).value(3).end_array().end_object();
+    w.begin_object(JsonWriter::single_line).end_object();
+    w.end_array();
+    CHECK(out == "[\n  {\"a\": 1, \"b\": [2, 3]},\n  {}\n]\n");
+}

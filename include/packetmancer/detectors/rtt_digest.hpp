@@ -1,15 +1,16 @@
 // A bounded summary of RTT samples with nearest-rank percentiles. The first
 // `exact_capacity` samples are kept as they are, so small samples give exact
-// percentiles; past that, samples go into a sparse logarithmic histogram whose
-// buckets are 1% wide, so a percentile is within 0.5% and memory stays bounded
-// (at most a few hundred buckets, whatever the number of samples).
+// percentiles; past that, samples go into a sparse logarithmic histogram whose buckets
+// are 1% wide, so a percentile is within 0.5%. The histogram holds at most
+// `max_buckets` buckets: past that, the two lowest merge, which keeps the upper
+// percentiles (the ones that show trouble) exact to the bucket. One vector serves both
+// forms, so an idle digest costs 40 bytes.
 #pragma once
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <optional>
-#include <utility>
 #include <vector>
 
 namespace packetmancer {
@@ -17,18 +18,20 @@ namespace packetmancer {
 class RttDigest {
 public:
     static constexpr std::size_t exact_capacity = 64;
+    static constexpr std::size_t max_buckets = 256;
 
     void add(std::int64_t nanoseconds) {
         ++count_;
         max_ns_ = count_ == 1 ? nanoseconds : std::max(max_ns_, nanoseconds);
-        if (buckets_.empty() && exact_.size() < exact_capacity) {
-            exact_.push_back(nanoseconds);
+        if (!histogram_ && values_.size() < exact_capacity) {
+            values_.push_back(static_cast<std::uint64_t>(nanoseconds));
             return;
         }
-        if (buckets_.empty()) {
-            for (const auto v : exact_) add_to_bucket(v);
-            exact_.clear();
-            exact_.shrink_to_fit();
+        if (!histogram_) {
+            std::vector<std::uint64_t> samples;
+            samples.swap(values_);
+            histogram_ = true;
+            for (const auto v : samples) add_to_bucket(static_cast<std::int64_t>(v));
         }
         add_to_bucket(nanoseconds);
     }
@@ -41,46 +44,61 @@ public:
         if (count_ == 0) return std::nullopt;
         auto rank = static_cast<std::uint64_t>(std::ceil(p / 100.0 * static_cast<double>(count_)));
         rank = std::clamp<std::uint64_t>(rank, 1, count_);
-        if (buckets_.empty()) {
-            std::vector<std::int64_t> sorted = exact_;
+        if (!histogram_) {
+            std::vector<std::int64_t> sorted;
+            sorted.reserve(values_.size());
+            for (const auto v : values_) sorted.push_back(static_cast<std::int64_t>(v));
             std::sort(sorted.begin(), sorted.end());
             return static_cast<double>(sorted[rank - 1]);
         }
         std::uint64_t seen = 0;
-        for (const auto& [bucket, n] : buckets_) {
-            seen += n;
-            if (seen >= rank) return bucket_value(bucket);
+        for (const auto entry : values_) {
+            seen += count_of(entry);
+            if (seen >= rank) return bucket_value(bucket_of_entry(entry));
         }
         return static_cast<double>(max_ns_);
     }
 
 private:
-    // Bucket 0 holds samples at or below 1 us (and negative ones, from timestamps
-    // going backwards); bucket k > 0 holds (1us * r^(k-1), 1us * r^k] with r = 1.01.
+    // Bucket 0 holds samples at or below 1 us (and negative ones, from timestamps going
+    // backwards); bucket k > 0 holds (1us * r^(k-1), 1us * r^k] with r = 1.01.
     static constexpr double ratio = 1.01;
     static constexpr double floor_ns = 1000.0;
 
-    static std::int32_t bucket_of(std::int64_t ns) {
+    // A histogram entry packs the bucket (high 32 bits) and its count (low 32 bits).
+    static std::uint32_t bucket_of_entry(std::uint64_t entry) noexcept { return static_cast<std::uint32_t>(entry >> 32); }
+    static std::uint32_t count_of(std::uint64_t entry) noexcept { return static_cast<std::uint32_t>(entry); }
+
+    static std::uint32_t bucket_of(std::int64_t ns) {
         if (static_cast<double>(ns) <= floor_ns) return 0;
-        return 1 + static_cast<std::int32_t>(std::floor(std::log(static_cast<double>(ns) / floor_ns) / std::log(ratio)));
+        return 1 + static_cast<std::uint32_t>(std::floor(std::log(static_cast<double>(ns) / floor_ns) / std::log(ratio)));
     }
-    static double bucket_value(std::int32_t bucket) {
+    static double bucket_value(std::uint32_t bucket) {
         if (bucket == 0) return floor_ns;
-        // geometric middle of the bucket
-        return floor_ns * std::pow(ratio, static_cast<double>(bucket) - 0.5);
+        return floor_ns * std::pow(ratio, static_cast<double>(bucket) - 0.5);  // geometric middle
     }
+
     void add_to_bucket(std::int64_t ns) {
-        const std::int32_t b = bucket_of(ns);
-        auto it = std::lower_bound(buckets_.begin(), buckets_.end(), b,
-                                   [](const auto& entry, std::int32_t key) { return entry.first < key; });
-        if (it != buckets_.end() && it->first == b) ++it->second;
-        else buckets_.insert(it, {b, 1});
+        const std::uint32_t b = bucket_of(ns);
+        auto it = std::lower_bound(values_.begin(), values_.end(), std::uint64_t{b} << 32);
+        if (it != values_.end() && bucket_of_entry(*it) == b) {
+            if (count_of(*it) != 0xFFFFFFFFu) ++*it;
+            return;
+        }
+        values_.insert(it, (std::uint64_t{b} << 32) | 1u);
+        if (values_.size() > max_buckets) {
+            // Merge the lowest bucket into the next one up.
+            const std::uint64_t merged = std::min<std::uint64_t>(
+                std::uint64_t{count_of(values_[0])} + count_of(values_[1]), 0xFFFFFFFFu);
+            values_[1] = (values_[1] & 0xFFFFFFFF00000000ull) | merged;
+            values_.erase(values_.begin());
+        }
     }
 
     std::uint64_t count_ = 0;
     std::int64_t max_ns_ = 0;
-    std::vector<std::int64_t> exact_;
-    std::vector<std::pair<std::int32_t, std::uint32_t>> buckets_;
+    std::vector<std::uint64_t> values_;  // samples (exact form) or packed buckets
+    bool histogram_ = false;
 };
 
 } // namespace packetmancer

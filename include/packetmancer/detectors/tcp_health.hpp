@@ -25,30 +25,30 @@ namespace packetmancer {
 struct TcpDirectionHealth {
     std::uint64_t packets = 0;
     std::uint64_t payload_bytes = 0;
-    std::uint64_t retransmissions = 0;           // tcp.analysis.retransmission (includes the next two)
-    std::uint64_t fast_retransmissions = 0;      // tcp.analysis.fast_retransmission
-    std::uint64_t spurious_retransmissions = 0;  // tcp.analysis.spurious_retransmission
-    std::uint64_t out_of_order = 0;              // tcp.analysis.out_of_order
-    std::uint64_t duplicate_acks = 0;            // tcp.analysis.duplicate_ack (frames)
-    std::uint64_t duplicate_ack_events = 0;      // runs of duplicate ACKs that reach 3
-    std::uint64_t zero_window_events = 0;        // tcp.analysis.zero_window (frames)
-    std::uint64_t zero_window_probes = 0;        // tcp.analysis.zero_window_probe
-    std::uint64_t zero_window_probe_acks = 0;    // tcp.analysis.zero_window_probe_ack
-    std::uint64_t window_full = 0;               // tcp.analysis.window_full
-    std::uint64_t keep_alives = 0;               // tcp.analysis.keep_alive
-    std::uint64_t keep_alive_acks = 0;           // tcp.analysis.keep_alive_ack
-    std::uint64_t lost_segments = 0;             // tcp.analysis.lost_segment
-    std::uint64_t acked_unseen = 0;              // tcp.analysis.ack_lost_segment
-    std::uint64_t window_updates = 0;            // tcp.analysis.window_update
-    std::uint64_t reused_ports = 0;              // tcp.analysis.reused_ports
-    std::uint64_t resets = 0;                    // frames with RST
-    std::uint64_t syns = 0;                      // frames with SYN (SYN/ACK included)
-    std::uint64_t fins = 0;                      // frames with FIN
+    std::uint32_t retransmissions = 0;           // tcp.analysis.retransmission (includes the next two)
+    std::uint32_t fast_retransmissions = 0;      // tcp.analysis.fast_retransmission
+    std::uint32_t spurious_retransmissions = 0;  // tcp.analysis.spurious_retransmission
+    std::uint32_t out_of_order = 0;              // tcp.analysis.out_of_order
+    std::uint32_t duplicate_acks = 0;            // tcp.analysis.duplicate_ack (frames)
+    std::uint32_t duplicate_ack_events = 0;      // runs of duplicate ACKs that reach 3
+    std::uint32_t zero_window_events = 0;        // tcp.analysis.zero_window (frames)
+    std::uint32_t zero_window_probes = 0;        // tcp.analysis.zero_window_probe
+    std::uint32_t zero_window_probe_acks = 0;    // tcp.analysis.zero_window_probe_ack
+    std::uint32_t window_full = 0;               // tcp.analysis.window_full
+    std::uint32_t keep_alives = 0;               // tcp.analysis.keep_alive
+    std::uint32_t keep_alive_acks = 0;           // tcp.analysis.keep_alive_ack
+    std::uint32_t lost_segments = 0;             // tcp.analysis.lost_segment
+    std::uint32_t acked_unseen = 0;              // tcp.analysis.ack_lost_segment
+    std::uint32_t window_updates = 0;            // tcp.analysis.window_update
+    std::uint32_t reused_ports = 0;              // tcp.analysis.reused_ports
+    std::uint32_t resets = 0;                    // frames with RST
+    std::uint32_t syns = 0;                      // frames with SYN (SYN/ACK included)
+    std::uint32_t fins = 0;                      // frames with FIN
     RttDigest rtt;  // RTT of this direction's data, from the ACKs the peer sent back
 
     // Problem frames, the sum the console ranks conversations by.
     [[nodiscard]] std::uint64_t problems() const noexcept {
-        return retransmissions + out_of_order + lost_segments + acked_unseen + duplicate_acks +
+        return std::uint64_t{retransmissions} + out_of_order + lost_segments + acked_unseen + duplicate_acks +
                zero_window_events + window_full + resets;
     }
 };

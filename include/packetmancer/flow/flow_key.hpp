@@ -39,7 +39,7 @@ struct FlowKeyHash {
         h ^= h >> 27;
         return h;
     }
-    [[nodiscard]] std::size_t operator()(const FlowKey& key) const noexcept {
+    [[nodiscard]] std::uint64_t operator()(const FlowKey& key) const noexcept {
         std::uint64_t h = 0;
         for (const auto* e : {&key.low, &key.high}) {
             std::uint64_t words[2];
@@ -49,7 +49,7 @@ struct FlowKeyHash {
             h = mix(h, (std::uint64_t{e->address.version} << 16) | e->port);
         }
         h *= 0x94D049BB133111EBull;
-        return static_cast<std::size_t>(h ^ (h >> 31));
+        return h ^ (h >> 31);
     }
 };
 

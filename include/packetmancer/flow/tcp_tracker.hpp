@@ -12,6 +12,7 @@
 #pragma once
 
 #include "packetmancer/flow/conversation.hpp"
+#include "packetmancer/flow/flow_index.hpp"
 #include "packetmancer/flow/flow_key.hpp"
 #include "packetmancer/flow/tcp_analysis.hpp"
 #include "packetmancer/net/tcp.hpp"
@@ -20,7 +21,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <deque>
-#include <unordered_map>
 #include <vector>
 
 namespace packetmancer::flow {
@@ -69,9 +69,9 @@ public:
         TrackedSegment out;
         out.direction = direction;
         std::uint32_t preset_flags = 0;
+        bool replacing = false;
 
-        const auto found = index_.find(key);
-        std::uint32_t slot = found == index_.end() ? none : found->second;
+        std::uint32_t slot = index_.find(key, key_of());
         const bool syn_only = (tcp.flags & (net::tcp_flag::syn | net::tcp_flag::ack)) == net::tcp_flag::syn;
         if (slot != none && syn_only) {
             // Section 2: a SYN with a new ISN on a known 4-tuple starts a new conversation.
@@ -79,12 +79,13 @@ public:
             if (state.base_seq_set && tcp.seq != state.base_seq) {
                 close(slot, CloseReason::ports_reused, on_close, /*replaced=*/true);
                 slot = none;
+                replacing = true;
                 preset_flags = analysis_flag::reused_ports;
             }
         }
         if (slot == none) {
             if (live_ >= limits_.max_conversations) make_room(on_close);
-            slot = open(key, direction, time, frame);
+            slot = open(key, direction, time, frame, replacing);
             out.opened = true;
         } else {
             touch(slot);
@@ -166,7 +167,11 @@ private:
         close(head_[ended] != none ? head_[ended] : head_[running], CloseReason::capacity, on_close);
     }
 
-    std::uint32_t open(const FlowKey& key, int direction, Timestamp time, std::uint64_t frame) {
+    [[nodiscard]] auto key_of() const noexcept {
+        return [this](std::uint32_t slot) -> const FlowKey& { return slots_[slot].conversation.key; };
+    }
+
+    std::uint32_t open(const FlowKey& key, int direction, Timestamp time, std::uint64_t frame, bool replacing) {
         std::uint32_t slot;
         if (!free_.empty()) {
             slot = free_.back();
@@ -184,7 +189,8 @@ private:
         c.first_seen = time;
         c.last_seen = time;
         c.first_frame = frame;
-        index_.insert_or_assign(key, slot);
+        if (replacing) index_.replace(key, slot, key_of());
+        else index_.insert(key, slot);
         slots_[slot].list = running;
         slots_[slot].fins = 0;
         link_at_tail(slot);
@@ -201,7 +207,7 @@ private:
         Conversation& c = slots_[slot].conversation;
         c.close_reason = reason;
         on_close(static_cast<const Conversation&>(c));
-        if (!replaced) index_.erase(c.key);
+        if (!replaced) index_.erase(c.key, key_of());
         unlink(slot);
         for (auto& d : c.tcp.direction) budget_.used -= d.unacked.size();
         // Keep the unacked vectors' capacity for the next tenant of this slot: no
@@ -251,7 +257,7 @@ private:
     UnackedBudget budget_{};
     std::deque<Slot> slots_;            // stable addresses; a slot is reused after its close
     std::vector<std::uint32_t> free_;   // closed slots ready for reuse
-    std::unordered_map<FlowKey, std::uint32_t, FlowKeyHash> index_;  // 4-tuple -> live slot
+    FlowIndex index_;                   // 4-tuple -> live slot
     std::uint32_t head_[2] = {none, none};  // least recently active, per list
     std::uint32_t tail_[2] = {none, none};  // most recently active, per list
     std::size_t live_ = 0;

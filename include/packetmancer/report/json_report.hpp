@@ -46,9 +46,11 @@ public:
     // forget them. Call it now and then while reading, and once after Engine::finish().
     void drain(Engine& engine) {
         if constexpr (streams_tcp) {
-            for (const auto& c : engine.template get<TcpHealth>().take_finished()) write_conversation_json(w_, c);
+            for (const auto& c : engine.template get<TcpHealth>().take_finished()) {
+                write_conversation_json(w_, c);
+                if (out_ && buffer_.size() >= flush_threshold) flush();
+            }
         }
-        if (out_ && buffer_.size() >= flush_threshold) flush();
     }
 
     // Completes the report. `link_type_name` turns a LINKTYPE_* value into a name.

@@ -1,5 +1,7 @@
 // A small streaming JSON writer: objects, arrays, escaped strings, integers, and
-// doubles in their shortest round-trip form. Output is indented and deterministic.
+// doubles in their shortest round-trip form. Output is indented and deterministic; a
+// container opened as `single_line` (and all inside it) is written on one line, which
+// keeps large reports small and one record per line.
 #pragma once
 
 #include <charconv>
@@ -15,9 +17,11 @@ class JsonWriter {
 public:
     explicit JsonWriter(std::string& out) : out_(out) {}
 
-    JsonWriter& begin_object() { open('{'); return *this; }
+    enum Layout : bool { indented = false, single_line = true };
+
+    JsonWriter& begin_object(Layout layout = indented) { open('{', layout); return *this; }
     JsonWriter& end_object() { close('}'); return *this; }
-    JsonWriter& begin_array() { open('['); return *this; }
+    JsonWriter& begin_array(Layout layout = indented) { open('[', layout); return *this; }
     JsonWriter& end_array() { close(']'); return *this; }
 
     JsonWriter& key(std::string_view name) {
@@ -61,20 +65,24 @@ private:
     void separate() {
         if (after_key_) { after_key_ = false; return; }
         if (!first_.empty()) {
-            if (!first_.back()) out_ += ',';
+            const bool was_first = first_.back();
+            if (!was_first) out_ += ',';
             first_.back() = false;
-            newline();
+            if (single_line_depth_ == 0) newline();
+            else if (!was_first) out_ += ' ';
         }
     }
-    void open(char c) {
+    void open(char c, Layout layout) {
         separate();
         out_ += c;
         first_.push_back(true);
+        if (layout == single_line || single_line_depth_ > 0) ++single_line_depth_;
     }
     void close(char c) {
         const bool empty = first_.back();
         first_.pop_back();
-        if (!empty) newline();
+        if (single_line_depth_ > 0) --single_line_depth_;
+        else if (!empty) newline();
         out_ += c;
         if (first_.empty()) out_ += '\n';
     }
@@ -108,6 +116,7 @@ private:
 
     std::string& out_;
     std::vector<bool> first_;  // per open container: nothing written in it yet
+    std::size_t single_line_depth_ = 0;  // containers open inside a single-line one, itself included
     bool after_key_ = false;
 };
 

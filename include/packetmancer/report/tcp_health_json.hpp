@@ -56,7 +56,7 @@ inline void write_rtt(JsonWriter& w, const RttDigest& rtt) {
 }
 
 inline void write_conversation(JsonWriter& w, const TcpConversationHealth& c) {
-    w.begin_object();
+    w.begin_object(JsonWriter::single_line);
     w.member("stream", c.stream);
     std::string flow = c.client.to_string();
     flow.append(" <-> ").append(c.server.to_string()).append("/TCP");
