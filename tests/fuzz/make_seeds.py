@@ -317,6 +317,23 @@ def conversation(client, server, v6_addresses=False, sport=40000, dport=80, isn_
     return out
 
 
+def bulk_transfer(segments=80):
+    """Data acknowledged segment by segment: enough RTT samples in one direction for the
+    RTT digest to move from exact samples to its histogram. Returns [(time_ns, ip_packet)]."""
+    out = []
+    t = BASE_NS + 100_000_000_000
+    seq, ack = 1, 1
+    for i in range(segments):
+        t += 1_000_000
+        out.append((t, ipv4("10.2.0.1", "10.2.0.2", PROTO_TCP, tcp(33000, 8080, seq, ack, TCP_ACK, 1000,
+                                                                       payload=b"x" * 8))))
+        seq += 8
+        # RTTs spread over three decades, so the histogram gets many buckets.
+        t += 1_000 * (1 + (i * 37) % 1000)
+        out.append((t, ipv4("10.2.0.2", "10.2.0.1", PROTO_TCP, tcp(8080, 33000, ack, seq, TCP_ACK, 1000))))
+    return out
+
+
 def short_flows():
     """One-packet and two-packet flows from many endpoints: conversation churn."""
     out = []
@@ -354,6 +371,7 @@ def zoo():
             add("lt%d-%s" % (lt, label), lt, framer(ip))
     add("null-be", LINKTYPE_NULL, bsd_null(tcp4, big_endian=True))
     add("ppp-nohdlc", LINKTYPE_PPP, ppp(tcp6, hdlc=False))
+    add("ppp-mpls", LINKTYPE_PPP, b"\xff\x03\x02\x81" + struct.pack("!I", 100 << 12 | 1 << 8 | 64) + tcp4)
     add("arcnet-1051", LINKTYPE_ARCNET_BSD, arcnet_bsd(tcp4, rfc1051=True))
     add("arcnet-exception", LINKTYPE_ARCNET_LINUX, arcnet_linux(tcp4, exception=True))
     add("syn-options", LINKTYPE_ETHERNET, ethernet(ipv4("10.0.0.1", "10.0.0.2", PROTO_TCP, syn)))
@@ -547,6 +565,7 @@ def engine_seeds():
     seeds["pcap-null-us-le.pcap"] = pcap_file(framed(conv4, LINKTYPE_NULL), LINKTYPE_NULL)
     seeds["pcap-loop-us-be.pcap"] = pcap_file(framed(conv6, LINKTYPE_LOOP), LINKTYPE_LOOP, big_endian=True)
     seeds["pcap-ipv4-us-le.pcap"] = pcap_file(conv4, LINKTYPE_IPV4)
+    seeds["pcap-bulk-rtt.pcap"] = pcap_file(bulk_transfer(), LINKTYPE_RAW)
     seeds["pcap-ppp-us-le.pcap"] = pcap_file(framed(conv4, LINKTYPE_PPP), LINKTYPE_PPP)
     # A snaplen of 64: every data segment is cut, the lengths come from the wire.
     cut = [(t, f[:64], len(f)) for t, f in framed(conv4, LINKTYPE_ETHERNET)]
@@ -640,6 +659,9 @@ def engine_seeds():
     ng = Pcapng()
     ng.section()
     seeds["pcapng-no-interface.pcapng"] = ng.data
+    ng.resolutions = [None]
+    ng.enhanced(0, BASE_NS, ethernet(conv4[0][1]))
+    seeds["pcapng-packet-before-interface.pcapng"] = ng.data
     seeds["pcapng-truncated.pcapng"] = seeds["pcapng-le-multi.pcapng"][:-5]
     return seeds
 
