@@ -178,7 +178,8 @@ int main(int argc, char** argv) {
     }
     engine.finish(drain);
 
-    pm::report::CaptureInfo info{options.file == "-" ? "(standard input)" : options.file, reader.format(), {}};
+    pm::report::CaptureInfo info{options.file == "-" ? "(standard input)" : options.file, reader.format(), {},
+                                 reader.records_over_snaplen()};
     if (status == pm::io::ReadStatus::damaged)
         info.stopped = pm::report::ReadStop{reader.records_read(), reader.offset(), reader.error()};
     const pm::report::ReportOptions report_options{options.top};
@@ -196,6 +197,9 @@ int main(int argc, char** argv) {
         std::fwrite(text.data(), 1, text.size(), stdout);
     }
     std::fflush(stdout);
+    if (info.records_over_snaplen)
+        std::fprintf(stderr, "packetmancer: %s: warning: %llu records longer than the capture's snaplen, analysed as captured\n",
+                     info.file.c_str(), static_cast<unsigned long long>(info.records_over_snaplen));
     if (info.stopped) {
         return fail(damaged_input, fmt::format("{}: capture damaged after record {}: {}", info.file,
                                                info.stopped->records_read, info.stopped->reason));

@@ -13,6 +13,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 
 CLI, ROOT = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 SAMPLE = "examples/captures/lossy-transfer.pcap"
@@ -40,8 +41,35 @@ def expect_error(name, args, code, message):
     check(name + ": one-line message", err == message + "\n", "got %r, want %r" % (err, message + "\n"))
 
 
-def pcap_header(link_type):
-    return struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, link_type)
+def pcap_header(link_type, snaplen=262144):
+    return struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, snaplen, link_type)
+
+
+def pcap_record(data, length=None):
+    n = len(data) if length is None else length
+    return struct.pack("<IIII", 1700000000, 0, n, n) + data
+
+
+def pcapng(blocks):
+    def block(kind, body):
+        body += b"\0" * (-len(body) % 4)
+        n = 12 + len(body)
+        return struct.pack("<II", kind, n) + body + struct.pack("<I", n)
+    out = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    for kind, body in blocks:
+        out += block(kind, body)
+    return out
+
+
+def epb(data, interface=0):
+    return (6, struct.pack("<IIIII", interface, 0, 0, len(data), len(data)) + data)
+
+
+def idb(link_type, snaplen=0):
+    return (1, struct.pack("<HHI", link_type, 0, snaplen))
+
+
+ARP = bytes(12) + b"\x08\x06" + bytes(28)
 
 
 def main():
@@ -101,6 +129,65 @@ def main():
         check("truncated: byte offset given", 0 < (stopped.get("byte_offset") or 0) <= 200000, str(stopped))
         check("truncated: conversations reported",
               report["detectors"]["tcp_health"]["conversations_total"] > 0)
+
+        # A record longer than 256 KiB is damage: the records before it are reported.
+        huge = os.path.join(tmp, "huge.pcap")
+        open(huge, "wb").write(pcap_header(1, 65535) + pcap_record(ARP) + pcap_record(bytes(300000)))
+        rc, out, err = run("--file", huge, "--json", "-")
+        check("record over 256 KiB: exit 4", rc == 4, "got %d" % rc)
+        check("record over 256 KiB: message", err == "packetmancer: %s: capture damaged after record 1: "
+              "invalid packet capture length 300000, bigger than snaplen of 65535\n" % huge, repr(err))
+        check("record over 256 KiB: first record reported", json.loads(out)["summary"]["packets_total"] == 1)
+
+        huge_ng = os.path.join(tmp, "huge.pcapng")
+        open(huge_ng, "wb").write(pcapng([idb(1), epb(ARP), epb(bytes(300000))]))
+        expect_error("pcapng record over 256 KiB", ["--file", huge_ng], 4,
+                     "packetmancer: %s: capture damaged after record 1: invalid packet capture length 300000, "
+                     "bigger than 262144" % huge_ng)
+
+        # Longer than the interface's snaplen but sane: analysed, with a warning.
+        over = os.path.join(tmp, "over-snaplen.pcapng")
+        open(over, "wb").write(pcapng([idb(1, 40), epb(ARP), (0x0BAD, b"unknown block type"), epb(ARP)]))
+        rc, out, err = run("--file", over, "--json", "-")
+        check("over snaplen: exit 0", rc == 0, "got %d" % rc)
+        check("over snaplen: warning", err == "packetmancer: %s: warning: 2 records longer than the capture's "
+              "snaplen, analysed as captured\n" % over, repr(err))
+        report = json.loads(out)
+        check("over snaplen: counted", report["summary"]["records_over_snaplen"] == 2)
+        check("unknown pcapng block: skipped", report["summary"]["packets_total"] == 2)
+
+        # Standard input that ends early: damaged, reported up to the cut, no byte offset.
+        rc, out, err = (lambda p: (p.returncode, p.stdout.decode(), p.stderr.decode()))(subprocess.run(
+            [CLI, "--file", "-", "--json", "-"], input=sample[:150000], capture_output=True, timeout=60))
+        report = json.loads(out)
+        check("stdin cut short: exit 4", rc == 4, "got %d" % rc)
+        check("stdin cut short: one line", err.startswith("packetmancer: (standard input): capture damaged after record ")
+              and err.count("\n") == 1, repr(err))
+        check("stdin cut short: no offset on a pipe", report["summary"]["stopped"]["byte_offset"] is None)
+        check("stdin cut short: records before the cut", report["summary"]["packets_total"] > 1000)
+
+        # A FIFO reads like any file.
+        fifo = os.path.join(tmp, "capture.fifo")
+        os.mkfifo(fifo)
+        writer = threading.Thread(target=lambda: open(fifo, "wb").write(sample))
+        writer.start()
+        rc, out, _ = run("--file", fifo, "--json", "-")
+        writer.join()
+        check("FIFO: exit 0", rc == 0, "got %d" % rc)
+        check("FIFO: whole capture", json.loads(out)["summary"]["packets_total"] == 3585)
+
+        # No read permission (as root, the check runs as nobody).
+        private = os.path.join(tmp, "private")
+        os.mkdir(private, 0o700)
+        locked = os.path.join(private, "locked.pcap")
+        open(locked, "wb").write(sample[:24])
+        os.chmod(locked, 0)
+        prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if os.geteuid() == 0 else []
+        if os.geteuid() != 0 or shutil.which("setpriv"):
+            p = subprocess.run(prefix + [CLI, "--file", locked], capture_output=True, timeout=60)
+            check("no permission: exit 3", p.returncode == 3, "got %d" % p.returncode)
+            check("no permission: message", p.stderr.decode() == "packetmancer: %s: Permission denied\n" % locked,
+                  repr(p.stderr))
 
         unwritable = os.path.join(tmp, "no-such-dir", "report.json")
         expect_error("unwritable JSON", ["--file", SAMPLE, "--json", unwritable], 5,

@@ -62,6 +62,10 @@ public:
     [[nodiscard]] std::uint64_t records_read() const noexcept {
         return pcapng_ ? pcapng_reader_.records_read() : pcap_reader_.records_read();
     }
+    // Records holding more bytes than the capture's snaplen (read as captured).
+    [[nodiscard]] std::uint64_t records_over_snaplen() const noexcept {
+        return pcapng_ ? pcapng_reader_.records_over_snaplen() : pcap_reader_.records_over_snaplen();
+    }
     // Byte offset after the last good record; -1 when unknown.
     [[nodiscard]] long offset() const { return pcapng_ ? pcapng_reader_.offset() : pcap_reader_.offset(); }
     [[nodiscard]] const std::string& error() const noexcept {

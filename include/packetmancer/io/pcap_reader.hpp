@@ -65,6 +65,9 @@ public:
     [[nodiscard]] const std::string& error() const noexcept { return error_; }
     [[nodiscard]] std::uint32_t link_type() const noexcept { return link_type_; }
     [[nodiscard]] std::uint64_t records_read() const noexcept { return records_; }
+    // libpcap cuts a record longer than the file's snaplen (up to 256 KiB) to the
+    // snaplen without saying so, so such records cannot be counted here.
+    [[nodiscard]] std::uint64_t records_over_snaplen() const noexcept { return 0; }
 
     // libpcap's name for a link type ("EN10MB"), or "LINKTYPE_<n>".
     [[nodiscard]] static std::string link_type_name(std::uint32_t link_type) {

@@ -21,6 +21,8 @@ class PcapngReader {
 public:
     // Largest block accepted; larger lengths are corruption, not packets.
     static constexpr std::uint32_t max_block_length = 16u << 20;
+    // Largest packet accepted, as libpcap's limit for classic pcap.
+    static constexpr std::uint32_t max_packet_length = 262144;
 
     // Reads the section header and blocks up to the first interface description from
     // `file`, which the reader owns from now on (it is closed unless it is stdin).
@@ -60,6 +62,8 @@ public:
     [[nodiscard]] const std::string& error() const noexcept { return error_; }
     [[nodiscard]] std::uint32_t link_type() const noexcept { return interfaces_.empty() ? 0 : interfaces_[0].link_type; }
     [[nodiscard]] std::uint64_t records_read() const noexcept { return records_; }
+    // Records that hold more bytes than their interface's snaplen: read as captured.
+    [[nodiscard]] std::uint64_t records_over_snaplen() const noexcept { return over_snaplen_; }
     // Offset of the first byte not yet consumed: after the last good block.
     [[nodiscard]] long offset() const noexcept { return good_offset_; }
 
@@ -192,7 +196,11 @@ private:
         if (interface_id >= interfaces_.size())
             return corrupt("packet for interface " + std::to_string(interface_id) + ", which was not described");
         if (data_offset + captured > body) return corrupt("packet data runs past its block");
+        if (captured > max_packet_length)
+            return corrupt("invalid packet capture length " + std::to_string(captured) + ", bigger than " +
+                           std::to_string(max_packet_length));
         const Interface& i = interfaces_[interface_id];
+        if (i.snaplen != 0 && captured > i.snaplen) ++over_snaplen_;
         pending_.link_type = i.link_type;
         pending_.timestamp = to_timestamp(i, units);
         pending_.bytes = {body_.data() + data_offset, captured};
@@ -262,6 +270,7 @@ private:
     Frame pending_{};
     std::uint64_t last_units_ = 0;
     std::uint64_t records_ = 0;
+    std::uint64_t over_snaplen_ = 0;
     std::uint64_t consumed_ = 0;
     long good_offset_ = 0;
     std::string error_;

@@ -18,6 +18,7 @@ struct CaptureInfo {
     std::string file;
     std::string format;           // "pcap" or "pcapng"
     std::optional<ReadStop> stopped;  // set when the capture is damaged
+    std::uint64_t records_over_snaplen = 0;  // longer than the snaplen: analysed as captured
 };
 
 struct ReportOptions {

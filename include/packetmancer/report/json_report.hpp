@@ -139,6 +139,7 @@ private:
             }
             w_.end_array();
         }
+        w_.member("records_over_snaplen", info.records_over_snaplen);
         w_.member("complete", !info.stopped.has_value());
         if (info.stopped) {
             w_.key("stopped").begin_object();
