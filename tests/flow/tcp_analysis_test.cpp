@@ -287,3 +287,25 @@ TEST_CASE("ACK RTT: an ACK ending exactly at a segment's end samples the RTT of 
     REQUIRE(v[1].ack_rtt_ns.has_value());  // the SYN/ACK acknowledges the SYN
     CHECK(*v[1].ack_rtt_ns == 10'000'000);
 }
+
+// Adversarial input: each case states the behaviour that holds, checked against tshark
+// like every scenario here.
+
+TEST_CASE("adversarial: a sequence number exactly 2^31 ahead is both ahead and behind, as in tshark") {
+    // Ahead: previous segment not captured. Behind: not advancing, and its end is "at or
+    // before" the peer's last ACK, so a spurious retransmission too.
+    const auto v = run(handshake() + std::vector<Seg>{
+                           {.from_client = false, .seq = 5001, .ack = 1001, .len = 100, .at_ms = 30},
+                           {.from_client = false, .seq = 5101u + 0x80000000u, .ack = 1001, .len = 100, .at_ms = 40},
+                           {.from_client = false, .seq = 5101, .ack = 1001, .len = 100, .at_ms = 50}});
+    CHECK(names(v[4].flags) == "retransmission spurious_retransmission lost_segment");
+    CHECK(names(v[5].flags) == "");
+}
+
+TEST_CASE("adversarial: a window scale above 14 counts as 14 (RFC 7323 2.3)") {
+    auto opening = handshake(20, 20);
+    opening[2].window = 1;  // 1 << 14 = 16384 bytes of window
+    const auto v = run(opening + std::vector<Seg>{
+                           {.from_client = false, .seq = 5001, .ack = 1001, .len = 16384, .at_ms = 30}});
+    CHECK(names(v[3].flags) == "window_full");
+}

@@ -204,3 +204,53 @@ TEST_CASE("UDP datagrams; VXLAN tunnels decode to the inner TCP segment") {
     check_sample_tcp(d);
     CHECK(d.tunnel_depth == 1);
 }
+
+TEST_CASE("adversarial: SACK blocks pointing anywhere are parsed as sent and trusted for nothing") {
+    TcpSpec spec{.sack_blocks = {{0xFFFFFFF0u, 5}, {7, 7}, {100, 50}}};
+    const auto d = decode(ipv4_packet({}, tcp_segment(spec)), LinkType::raw);
+    REQUIRE(d.transport == net::Transport::tcp);
+    REQUIRE(d.tcp.options.sack_block_count == 3);
+    CHECK(d.tcp.options.sack_blocks[2].left == 100);
+    CHECK(d.tcp.options.sack_blocks[2].right == 50);
+}
+
+TEST_CASE("adversarial: repeated options, the last one counts; an option running past the header stops parsing") {
+    Bytes segment = tcp_segment({.window_scale = 3});  // NOP, WS(3)
+    segment.insert(segment.begin() + 24, {1, 3, 3, 9});  // NOP, WS(9), still 4-aligned
+    segment[12] = static_cast<std::uint8_t>(((segment[12] >> 4) + 1) << 4);
+    const auto d = decode(ipv4_packet({}, segment), LinkType::raw);
+    REQUIRE(d.transport == net::Transport::tcp);
+    CHECK(d.tcp.options.window_scale == 9);
+    CHECK_FALSE(d.tcp.options.malformed);
+
+    Bytes runaway = tcp_segment({.mss = 1460});  // MSS option claims 40 bytes
+    runaway[21] = 40;
+    const auto r = decode(ipv4_packet({}, runaway), LinkType::raw);
+    REQUIRE(r.transport == net::Transport::tcp);
+    CHECK(r.tcp.options.malformed);
+    CHECK_FALSE(r.tcp.options.mss.has_value());
+
+    Bytes one = tcp_segment({.mss = 1460});
+    one[21] = 1;  // a length of 1 cannot hold the kind and length bytes
+    CHECK(decode(ipv4_packet({}, one), LinkType::raw).tcp.options.malformed);
+}
+
+TEST_CASE("adversarial: an IPv6 extension chain that never ends is cut off after 16 headers") {
+    const auto a = ipv6({0x2001, 0xdb8, 0, 0, 0, 0, 0, 1});
+    std::vector<std::pair<std::uint8_t, Bytes>> chain(40, {60, Bytes(6, 0)});  // destination options, again and again
+    const auto d = decode(ipv6_packet(a, a, 6, tcp_segment({}), chain), LinkType::raw);
+    CHECK(d.transport == net::Transport::none);
+    CHECK(d.undecoded == net::Undecoded::ipv6_extension_chain);
+    std::vector<std::pair<std::uint8_t, Bytes>> fine(16, {60, Bytes(6, 0)});
+    CHECK(decode(ipv6_packet(a, a, 6, tcp_segment({}), fine), LinkType::raw).transport == net::Transport::tcp);
+}
+
+TEST_CASE("adversarial: tunnels nested deeper than four are reported, not followed") {
+    Bytes packet = ipv4_packet({}, tcp_segment({}));
+    for (int i = 0; i < 6; ++i) {
+        Ipv4Spec outer;
+        outer.protocol = 4;  // IPv4 in IPv4
+        packet = ipv4_packet(outer, packet);
+    }
+    CHECK(decode(packet, LinkType::raw).undecoded == net::Undecoded::tunnel_too_deep);
+}
