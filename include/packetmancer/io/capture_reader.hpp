@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <initializer_list>
 #include <string>
 #include <sys/stat.h>
 
@@ -43,6 +44,13 @@ public:
             const bool failed = std::ferror(file);
             if (file != stdin) std::fclose(file);
             return fail(failed ? std::strerror(errno) : "empty file");
+        }
+        // Classic pcap magics start with 0xA1, 0xD4, 0x34 or 0x4D in one byte order or the
+        // other; anything else is no capture libpcap could read either.
+        if (first != 0x0A && first != 0xA1 && first != 0xD4 && first != 0x34 && first != 0x4D) {
+            std::string reason = not_a_capture(first, file);
+            if (file != stdin) std::fclose(file);
+            return fail(std::move(reason));
         }
         std::ungetc(first, file);
         pcapng_ = first == 0x0A;
@@ -78,6 +86,28 @@ public:
     }
 
 private:
+    // Names the compressed formats people feed by mistake; the rest is "not a capture".
+    static std::string not_a_capture(int first, std::FILE* file) {
+        unsigned char next[3] = {};
+        const std::size_t got = std::fread(next, 1, sizeof next, file);
+        const auto is = [&](int b0, std::initializer_list<unsigned char> rest) {
+            if (first != b0 || got < rest.size()) return false;
+            std::size_t i = 0;
+            for (const unsigned char r : rest)
+                if (next[i++] != r) return false;
+            return true;
+        };
+        const char* kind = is(0x1F, {0x8B}) ? "gzip"
+                           : is(0x28, {0xB5, 0x2F, 0xFD}) ? "zstd"
+                           : is(0xFD, {0x37, 0x7A, 0x58}) ? "xz"
+                           : is('B', {'Z', 'h'}) ? "bzip2"
+                                                  : nullptr;
+        if (kind)
+            return std::string("a ").append(kind).append(
+                "-compressed file, not a capture: decompress it first (for example into --file -)");
+        return "not a pcap or pcapng capture";
+    }
+
     bool fail(std::string message) {
         error_ = std::move(message);
         return false;
