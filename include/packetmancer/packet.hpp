@@ -5,6 +5,7 @@
 // bytes in memory) builds a `Frame` and passes it to `Engine::process`.
 #pragma once
 
+#include <climits>
 #include <compare>
 #include <cstdint>
 #include <span>
@@ -17,17 +18,26 @@ struct Timestamp {
     std::int64_t seconds = 0;
     std::uint32_t nanoseconds = 0;
 
+    // Saturates instead of overflowing: readers hand out seconds within 1970..2106,
+    // but a custom packet source may pass anything.
     [[nodiscard]] constexpr std::int64_t total_nanoseconds() const noexcept {
-        return seconds * 1'000'000'000 + static_cast<std::int64_t>(nanoseconds);
+        std::int64_t ns = 0;
+        if (__builtin_mul_overflow(seconds, std::int64_t{1'000'000'000}, &ns) ||
+            __builtin_add_overflow(ns, static_cast<std::int64_t>(nanoseconds), &ns))
+            return seconds < 0 ? INT64_MIN : INT64_MAX;
+        return ns;
     }
     [[nodiscard]] constexpr bool is_zero() const noexcept { return seconds == 0 && nanoseconds == 0; }
 
     friend constexpr auto operator<=>(const Timestamp&, const Timestamp&) = default;
 };
 
-// Signed difference `later - earlier` in nanoseconds.
+// Signed difference `later - earlier` in nanoseconds, saturated at the int64 range.
 [[nodiscard]] constexpr std::int64_t nanoseconds_between(Timestamp earlier, Timestamp later) noexcept {
-    return later.total_nanoseconds() - earlier.total_nanoseconds();
+    std::int64_t d = 0;
+    if (__builtin_sub_overflow(later.total_nanoseconds(), earlier.total_nanoseconds(), &d))
+        return later.seconds < earlier.seconds ? INT64_MIN : INT64_MAX;
+    return d;
 }
 
 // Link-layer header types, numbered as LINKTYPE_* values of the pcap and pcapng formats

@@ -191,7 +191,9 @@ private:
         return BlockResult::other;
     }
 
-    BlockResult packet_from(std::uint32_t interface_id, std::uint64_t units, std::size_t data_offset,
+    // `units_valid` is false for a simple packet block, which has no timestamp and takes
+    // the previous packet's.
+    BlockResult packet_from(std::uint32_t interface_id, std::uint64_t units, bool units_valid, std::size_t data_offset,
                             std::uint32_t captured, std::uint32_t original, std::size_t body) {
         if (interface_id >= interfaces_.size())
             return corrupt("packet for interface " + std::to_string(interface_id) + ", which was not described");
@@ -202,7 +204,11 @@ private:
         const Interface& i = interfaces_[interface_id];
         if (i.snaplen != 0 && captured > i.snaplen) ++over_snaplen_;
         pending_.link_type = i.link_type;
-        pending_.timestamp = to_timestamp(i, units);
+        if (units_valid) {
+            if (!to_timestamp(i, units, pending_.timestamp))
+                return corrupt("packet timestamp out of range (before 1970 or after 2106)");
+        }
+        last_timestamp_ = pending_.timestamp;
         pending_.bytes = {body_.data() + data_offset, captured};
         pending_.wire_length = original < captured ? captured : original;
         return BlockResult::packet;
@@ -212,7 +218,7 @@ private:
         if (body < 20) return corrupt("enhanced packet block too short");
         const std::uint8_t* p = body_.data();
         const std::uint64_t units = std::uint64_t{u32(p + 4)} << 32 | u32(p + 8);
-        return packet_from(u32(p), units, 20, u32(p + 12), u32(p + 16), body);
+        return packet_from(u32(p), units, true, 20, u32(p + 12), u32(p + 16), body);
     }
 
     BlockResult simple_packet(std::size_t body) {
@@ -222,20 +228,20 @@ private:
         std::uint32_t captured = static_cast<std::uint32_t>(body - 4);
         if (original < captured) captured = original;
         if (interfaces_[0].snaplen && interfaces_[0].snaplen < captured) captured = interfaces_[0].snaplen;
-        // No timestamp in a simple packet block: it gets the previous packet's.
-        const std::uint64_t units = last_units_;
-        return packet_from(0, units, 4, captured, original, body);
+        pending_.timestamp = last_timestamp_;
+        return packet_from(0, 0, false, 4, captured, original, body);
     }
 
     BlockResult obsolete_packet(std::size_t body) {
         if (body < 20) return corrupt("packet block too short");
         const std::uint8_t* p = body_.data();
         const std::uint64_t units = std::uint64_t{u32(p + 4)} << 32 | u32(p + 8);
-        return packet_from(u16(p), units, 20, u32(p + 12), u32(p + 16), body);
+        return packet_from(u16(p), units, true, 20, u32(p + 12), u32(p + 16), body);
     }
 
-    Timestamp to_timestamp(const Interface& i, std::uint64_t units) {
-        last_units_ = units;
+    // Converts raw units to a Timestamp; false when the result falls outside 1970..2106,
+    // the range of classic pcap, in which all timestamp arithmetic stays exact.
+    static bool to_timestamp(const Interface& i, std::uint64_t units, Timestamp& out) {
         std::uint64_t seconds = 0, nanoseconds = 0;
         if (i.binary_resolution) {
             const unsigned shift = i.exponent > 63 ? 63 : i.exponent;
@@ -254,8 +260,12 @@ private:
             nanoseconds = exponent <= 9 ? fraction * (1'000'000'000u / per_second)
                                         : fraction / (per_second / 1'000'000'000u);
         }
-        return Timestamp{static_cast<std::int64_t>(seconds) + i.offset_seconds,
-                         static_cast<std::uint32_t>(nanoseconds)};
+        if (seconds > 0xFFFFFFFFull) return false;
+        std::int64_t shifted = 0;
+        if (__builtin_add_overflow(static_cast<std::int64_t>(seconds), i.offset_seconds, &shifted)) return false;
+        if (shifted < 0 || shifted > 0xFFFFFFFFll) return false;
+        out = Timestamp{shifted, static_cast<std::uint32_t>(nanoseconds)};
+        return true;
     }
 
     BlockResult corrupt(std::string message) {
@@ -268,7 +278,7 @@ private:
     std::vector<Interface> interfaces_;
     std::vector<std::uint8_t> body_;  // the current block, reused
     Frame pending_{};
-    std::uint64_t last_units_ = 0;
+    Timestamp last_timestamp_{};
     std::uint64_t records_ = 0;
     std::uint64_t over_snaplen_ = 0;
     std::uint64_t consumed_ = 0;
