@@ -256,3 +256,30 @@ TEST_CASE("damaged pcapng: a cut block, an absurd length, a packet for an unknow
         CHECK(reader.error() == "packet for interface 3, which was not described");
     }
 }
+
+TEST_CASE("pcapng timestamps outside 1970..2106 are damage; a simple packet block keeps the last time") {
+    packetmancer::Frame frame;
+    {
+        Pcapng p;
+        p.section().interface(1, 6).packet(0, std::uint64_t{1} << 56, scenario_frame({}));  // year ~4253
+        const auto path = temp_path("far-future.pcapng");
+        write_bytes(path, p.out);
+        io::CaptureReader reader;
+        REQUIRE(reader.open(path));
+        CHECK(reader.next(frame) == io::ReadStatus::damaged);
+        CHECK(reader.error() == "packet timestamp out of range (before 1970 or after 2106)");
+    }
+    {
+        Pcapng p;
+        p.section().interface(1, 9).packet(0, 1'700'000'000'000'000'123ull, scenario_frame({}));
+        p.block(3, [&] { p.u32(60); const Bytes f = scenario_frame({}); p.out.insert(p.out.end(), f.begin(), f.end()); });
+        const auto path = temp_path("simple-packet.pcapng");
+        write_bytes(path, p.out);
+        io::CaptureReader reader;
+        REQUIRE(reader.open(path));
+        REQUIRE(reader.next(frame) == io::ReadStatus::frame);
+        REQUIRE(reader.next(frame) == io::ReadStatus::frame);
+        CHECK(frame.timestamp.seconds == 1'700'000'000);
+        CHECK(frame.timestamp.nanoseconds == 123u);
+    }
+}
