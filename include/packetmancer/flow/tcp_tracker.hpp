@@ -56,6 +56,13 @@ public:
         if (limits_.max_conversations == 0) limits_.max_conversations = 1;
     }
 
+    // The key stored in a slot, for the index's comparisons.
+    struct KeyOf {
+        const TcpTracker* tracker;
+        const FlowKey& operator()(std::uint32_t slot) const noexcept { return tracker->slots_[slot].conversation.key; }
+    };
+    [[nodiscard]] KeyOf key_of() const noexcept { return KeyOf{this}; }
+
     // Tracks one segment. `on_close(const Conversation&)` is called for every
     // conversation closed on the way (idle or evicted), before its state is freed.
     template <class OnClose>
@@ -165,10 +172,6 @@ private:
         }
         ++stats_.closed_for_capacity;
         close(head_[ended] != none ? head_[ended] : head_[running], CloseReason::capacity, on_close);
-    }
-
-    [[nodiscard]] auto key_of() const noexcept {
-        return [this](std::uint32_t slot) -> const FlowKey& { return slots_[slot].conversation.key; };
     }
 
     std::uint32_t open(const FlowKey& key, int direction, Timestamp time, std::uint64_t frame, bool replacing) {
