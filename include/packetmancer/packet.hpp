@@ -18,7 +18,7 @@ struct Timestamp {
     std::int64_t seconds = 0;
     std::uint32_t nanoseconds = 0;
 
-    // Saturates instead of overflowing: readers hand out seconds within 1970..2106,
+    // Saturates instead of overflowing: readers hand out seconds within 1970..2242,
     // but a custom packet source may pass anything.
     [[nodiscard]] constexpr std::int64_t total_nanoseconds() const noexcept {
         std::int64_t ns = 0;

@@ -257,7 +257,7 @@ TEST_CASE("damaged pcapng: a cut block, an absurd length, a packet for an unknow
     }
 }
 
-TEST_CASE("pcapng timestamps outside 1970..2106 are damage; a simple packet block keeps the last time") {
+TEST_CASE("pcapng timestamps outside 1970..2242 are damage; a simple packet block keeps the last time") {
     packetmancer::Frame frame;
     {
         Pcapng p;
@@ -267,7 +267,7 @@ TEST_CASE("pcapng timestamps outside 1970..2106 are damage; a simple packet bloc
         io::CaptureReader reader;
         REQUIRE(reader.open(path));
         CHECK(reader.next(frame) == io::ReadStatus::damaged);
-        CHECK(reader.error() == "packet timestamp out of range (before 1970 or after 2106)");
+        CHECK(reader.error() == "packet timestamp out of range (before 1970 or after 2242)");
     }
     {
         Pcapng p;

@@ -206,7 +206,7 @@ private:
         pending_.link_type = i.link_type;
         if (units_valid) {
             if (!to_timestamp(i, units, pending_.timestamp))
-                return corrupt("packet timestamp out of range (before 1970 or after 2106)");
+                return corrupt("packet timestamp out of range (before 1970 or after 2242)");
         }
         last_timestamp_ = pending_.timestamp;
         pending_.bytes = {body_.data() + data_offset, captured};
@@ -239,8 +239,8 @@ private:
         return packet_from(u16(p), units, true, 20, u32(p + 12), u32(p + 16), body);
     }
 
-    // Converts raw units to a Timestamp; false when the result falls outside 1970..2106,
-    // the range of classic pcap, in which all timestamp arithmetic stays exact.
+    // Converts raw units to a Timestamp; false when the result falls outside 1970..2242
+    // (2^33 seconds), where nanosecond totals and their differences all fit int64.
     static bool to_timestamp(const Interface& i, std::uint64_t units, Timestamp& out) {
         std::uint64_t seconds = 0, nanoseconds = 0;
         if (i.binary_resolution) {
@@ -260,10 +260,11 @@ private:
             nanoseconds = exponent <= 9 ? fraction * (1'000'000'000u / per_second)
                                         : fraction / (per_second / 1'000'000'000u);
         }
-        if (seconds > 0xFFFFFFFFull) return false;
+        constexpr std::int64_t limit = std::int64_t{1} << 33;
+        if (seconds >= static_cast<std::uint64_t>(limit)) return false;
         std::int64_t shifted = 0;
         if (__builtin_add_overflow(static_cast<std::int64_t>(seconds), i.offset_seconds, &shifted)) return false;
-        if (shifted < 0 || shifted > 0xFFFFFFFFll) return false;
+        if (shifted < 0 || shifted >= limit) return false;
         out = Timestamp{shifted, static_cast<std::uint32_t>(nanoseconds)};
         return true;
     }
