@@ -129,8 +129,20 @@ def main():
         report = json.loads(out)
         stopped = report["summary"].get("stopped", {})
         check("truncated: exit 4", rc == 4, "got %d" % rc)
-        check("truncated: one-line error", err.startswith("packetmancer: %s: capture damaged after record %d: " % (
-            truncated, stopped.get("records_read", -1))) and err.count("\n") == 1, repr(err))
+        # Walk the records to know where the cut falls and what libpcap will say about it.
+        offset, records, reason = 24, 0, None
+        while reason is None:
+            if offset + 16 > 200000:
+                reason = "tried to read 16 header bytes, only got %d" % (200000 - offset)
+                break
+            caplen = struct.unpack_from("<I", sample, offset + 8)[0]
+            if offset + 16 + caplen > 200000:
+                reason = "tried to read %d captured bytes, only got %d" % (caplen, 200000 - offset - 16)
+                break
+            offset += 16 + caplen
+            records += 1
+        check("truncated: one-line error", err == "packetmancer: %s: capture damaged after record %d: "
+              "truncated dump file; %s\n" % (truncated, records, reason), repr(err))
         check("truncated: report marked incomplete", report["summary"]["complete"] is False)
         check("truncated: records before the damage analysed",
               stopped.get("records_read", 0) > 1000 and report["summary"]["packets_total"] == stopped["records_read"])
