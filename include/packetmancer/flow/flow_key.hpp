@@ -22,9 +22,6 @@ struct FlowKey {
     net::Endpoint low{};   // sender of direction 0
     net::Endpoint high{};  // sender of direction 1
 
-    [[nodiscard]] static FlowKey of(const net::Endpoint& source, const net::Endpoint& destination) noexcept {
-        return direction_of(source, destination) == 0 ? FlowKey{source, destination} : FlowKey{destination, source};
-    }
     friend bool operator==(const FlowKey&, const FlowKey&) = default;
 };
 

@@ -71,8 +71,8 @@ public:
         if (latest_ < time) latest_ = time;
         close_idle(on_close);
 
-        const FlowKey key = FlowKey::of(source, destination);
         const int direction = direction_of(source, destination);
+        const FlowKey key = direction == 0 ? FlowKey{source, destination} : FlowKey{destination, source};
         TrackedSegment out;
         out.direction = direction;
         std::uint32_t preset_flags = 0;
