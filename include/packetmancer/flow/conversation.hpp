@@ -39,7 +39,6 @@ struct Conversation {
     bool client_from_syn = false;   // true: the client sent a SYN without ACK; false: it sent first
     Timestamp first_seen{};
     Timestamp last_seen{};
-    std::uint64_t first_frame = 0;
     TcpConversationState tcp{};
 
     [[nodiscard]] const net::Endpoint& sender(int direction) const noexcept {

@@ -92,7 +92,7 @@ public:
         }
         if (slot == none) {
             if (live_ >= limits_.max_conversations) make_room(on_close);
-            slot = open(key, direction, time, frame, replacing);
+            slot = open(key, direction, time, replacing);
             out.opened = true;
         } else {
             touch(slot);
@@ -174,7 +174,7 @@ private:
         close(head_[ended] != none ? head_[ended] : head_[running], CloseReason::capacity, on_close);
     }
 
-    std::uint32_t open(const FlowKey& key, int direction, Timestamp time, std::uint64_t frame, bool replacing) {
+    std::uint32_t open(const FlowKey& key, int direction, Timestamp time, bool replacing) {
         std::uint32_t slot;
         if (!free_.empty()) {
             slot = free_.back();
@@ -191,7 +191,6 @@ private:
         c.client_from_syn = false;
         c.first_seen = time;
         c.last_seen = time;
-        c.first_frame = frame;
         if (replacing) index_.replace(key, slot, key_of());
         else index_.insert(key, slot);
         slots_[slot].list = running;

@@ -171,15 +171,11 @@ namespace detail_link {
     }
 }
 
-// True for the link types `find_network_layer` understands.
-[[nodiscard]] constexpr bool is_supported_link_type(std::uint32_t link_type) noexcept {
-    switch (static_cast<LinkType>(link_type)) {
-    case LinkType::ethernet: case LinkType::linux_sll: case LinkType::linux_sll2:
-    case LinkType::null_loopback: case LinkType::loop: case LinkType::raw:
-    case LinkType::ipv4: case LinkType::ipv6: case LinkType::ppp: case LinkType::arcnet_bsd:
-    case LinkType::arcnet_linux: case LinkType::ip_over_infiniband: return true;
-    default: return false;
-    }
+// True for the link types `find_network_layer` understands. Derived from it rather than
+// listed again, so the two cannot drift apart: with no bytes, a supported link type
+// reports a truncated header, an unsupported one says so.
+[[nodiscard]] inline bool is_supported_link_type(std::uint32_t link_type) noexcept {
+    return find_network_layer(link_type, Bytes{}).error != Undecoded::unsupported_link_type;
 }
 
 } // namespace packetmancer::net
