@@ -1,5 +1,5 @@
-// packetmancer: TCP health of a packet capture, on the console and as JSON.
-// A small tool over the library: Engine<TcpHealth>, the libpcap reader and the report
+// packetmancer: TCP and DNS health of a packet capture, on the console and as JSON.
+// A small tool over the library: Engine<TcpHealth, DnsHealth>, the libpcap reader and the report
 // writers do the work; this file parses options and maps outcomes to exit codes.
 #include <packetmancer/packetmancer.hpp>
 
@@ -160,8 +160,8 @@ int main(int argc, char** argv) {
         if (!json_out) return fail(output_error, fmt::format("{}: cannot write the JSON report", options.json));
     }
 
-    using Engine = pm::Engine<pm::TcpHealth>;
-    Engine engine(options.limits, pm::TcpHealth(options.top));
+    using Engine = pm::Engine<pm::TcpHealth, pm::DnsHealth>;
+    Engine engine(options.limits, pm::TcpHealth(options.top), pm::DnsHealth());
     pm::report::JsonReport<Engine> json(json_out);
     // Finished conversations are written (or, without --json, dropped) as they come, so
     // memory follows the live conversations only.

@@ -8,16 +8,28 @@
 //         void on_tcp(const packetmancer::TcpSegmentEvent& e) { syns += e.tcp.has(net::tcp_flag::syn); }
 //     };
 //
-// Hooks, in the order the engine calls them for a frame:
+// Analysis hooks, in the order the engine calls them for a frame:
 //   void on_packet(const PacketEvent&)                    every frame, decoded or not
 //   void on_conversation_open(const flow::Conversation&)  a TCP conversation starts
 //   void on_tcp(const TcpSegmentEvent&)                   a TCP segment, with its analysis
 //   void on_udp(const UdpDatagramEvent&)                  a UDP datagram
-// and once, from Engine::finish():
-//   void on_conversation_close(const flow::Conversation&) each conversation still open
-//   void on_capture_end(const CaptureSummary&)            after the last frame
+// whenever the conversation table closes one (idle, evicted, ports reused), and from
+// Engine::finish() for each one still open:
+//   void on_conversation_close(const flow::Conversation&)
+// and once, from Engine::finish(), after the last conversation closed:
+//   void on_capture_end(const CaptureSummary&)
 //
-// Detectors compute; they never print. Report writers read them afterwards.
+// Report hooks, called by the report writers after Engine::finish(); const, because a
+// report reads what the detector computed and never changes it:
+//   void report_json(report::JsonWriter&, const report::ReportOptions&) const
+//       writes one JSON value (usually an object) under detectors.<name>
+//   void report_text(std::string&, const report::TextContext&) const
+//       appends the detector's section of the console report
+//
+// A detector with on_tcp, on_conversation_open or on_conversation_close makes the
+// engine track TCP conversations and run sequence analysis; all such detectors share
+// one conversation table and one analysis. An engine whose detectors have none of
+// these hooks compiles the table out and pays nothing for it.
 #pragma once
 
 #include "packetmancer/capture_summary.hpp"
@@ -25,9 +37,16 @@
 #include "packetmancer/flow/conversation.hpp"
 
 #include <concepts>
+#include <string>
 #include <string_view>
 
 namespace packetmancer {
+
+namespace report {
+class JsonWriter;
+struct ReportOptions;
+struct TextContext;
+} // namespace report
 
 template <class D>
 concept NamedDetector = requires {
@@ -46,6 +65,15 @@ template <class D>
 concept HasOnConversationClose = requires(D& d, const flow::Conversation& c) { d.on_conversation_close(c); };
 template <class D>
 concept HasOnCaptureEnd = requires(D& d, const CaptureSummary& s) { d.on_capture_end(s); };
+
+template <class D>
+concept HasJsonReport = requires(const D& d, report::JsonWriter& w, const report::ReportOptions& o) {
+    d.report_json(w, o);
+};
+template <class D>
+concept HasTextReport = requires(const D& d, std::string& out, const report::TextContext& c) {
+    d.report_text(out, c);
+};
 
 // Detectors that need TCP conversations and sequence analysis. An engine none of whose
 // detectors has one of these hooks does not track TCP at all.

@@ -4,6 +4,7 @@
 
 #include "packetmancer/capture_summary.hpp"
 #include "packetmancer/detector.hpp"
+#include "packetmancer/detectors/dns_health.hpp"
 #include "packetmancer/detectors/tcp_health.hpp"
 #include "packetmancer/engine.hpp"
 #include "packetmancer/events.hpp"

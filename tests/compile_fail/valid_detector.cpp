@@ -1,6 +1,6 @@
 // expect: success
-// The sanity case: a correct detector must compile, proving that the runner notices
-// when a file it expects to fail compiles instead.
+// A correct detector compiles; run.py also judges this file as if it had to fail, and
+// checks that it calls that a failure.
 #include <packetmancer/engine.hpp>
 
 struct Fine {

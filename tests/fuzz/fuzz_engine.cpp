@@ -1,5 +1,5 @@
 // libFuzzer target: the input is a whole capture file (pcap or pcapng). It is read
-// through CaptureReader from memory, every frame goes through Engine<TcpHealth>, and
+// through CaptureReader from memory, every frame goes through Engine<TcpHealth, DnsHealth>, and
 // both reports are rendered, as the CLI does, except that an unsupported link type does
 // not stop the run here: the engine must cope with any frame a reader hands it.
 #include <packetmancer/packetmancer.hpp>
@@ -184,10 +184,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     }
 
-    using Engine = pm::Engine<pm::TcpHealth>;
+    using Engine = pm::Engine<pm::TcpHealth, pm::DnsHealth>;
     const pm::flow::TrackerLimits limits = limits_for(size);
     const pm::report::ReportOptions options{5};
-    Engine engine(limits, pm::TcpHealth(options.top));
+    pm::DnsLimits dns_limits;
+    if (tiny_mode(size)) {  // small tables, so that expiry and eviction are exercised
+        dns_limits.answer_wait_ns = 2'000'000'000;
+        dns_limits.max_pending = 3;
+        dns_limits.max_servers = 2;
+        dns_limits.max_names = 2;
+    }
+    Engine engine(limits, pm::TcpHealth(options.top), pm::DnsHealth(dns_limits));
     char* streamed = nullptr;
     std::size_t streamed_size = 0;
     std::FILE* json_out = tiny_mode(size) ? open_memstream(&streamed, &streamed_size) : nullptr;
@@ -249,6 +256,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(closed_for_capacity == stats.closed_for_capacity);
     FUZZ_CHECK(stats.peak_live <= engine.tracker_limits().max_conversations);
     FUZZ_CHECK(health.top(options.top).size() <= options.top);
+
+    // Every DNS transaction ends answered or unanswered, and each answer has one rcode.
+    const pm::DnsHealth& dns = engine.get<pm::DnsHealth>();
+    FUZZ_CHECK(dns.queries() == dns.answered() + dns.unanswered());
+    std::uint64_t rcodes = 0;
+    for (std::uint8_t r = 0; r < 16; ++r) rcodes += dns.rcode_count(r);
+    FUZZ_CHECK(rcodes == dns.answered());
+    FUZZ_CHECK(dns.response_time().count() == dns.answered());
+    FUZZ_CHECK(dns.unanswered_at_capture_end() <= dns.unanswered());
+    FUZZ_CHECK(dns.servers_seen() <= dns_limits.max_servers);
+    FUZZ_CHECK(dns.failing_names().size() <= dns_limits.max_names);
 
     pm::report::CaptureInfo info{"fuzz", reader.format(), {}};
     if (status == pm::io::ReadStatus::damaged) {

@@ -347,6 +347,50 @@ def short_flows():
     return out
 
 
+def dns_message(ident, response=False, rcode=0, name="www.example.org", truncated=False, answer=True):
+    flags = 0x0100 | (0x8080 if response else 0) | (0x0200 if truncated else 0) | rcode
+    question = b"".join(bytes([len(label)]) + label.encode() for label in name.split(".")) + b"\0"
+    body = question + struct.pack("!HH", 1, 1)
+    answers = 0
+    if response and answer:  # one A record whose owner name is a compression pointer to the question
+        body += b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 60, 4) + b"\xc0\x00\x02\x01"
+        answers = 1
+    return struct.pack("!HHHHHH", ident, flags, 1, answers, 0, 0) + body
+
+
+def dns_exchanges():
+    """DNS over UDP and TCP on port 53: answers, errors, a retransmitted query, a
+    duplicate and an unsolicited response, a TCP stream with two messages per segment."""
+    out, t = [], BASE_NS + 50_000_000_000
+    client, server = "10.3.0.1", "10.3.0.53"
+    for i, rcode in enumerate((0, 3, 2, 5, 0)):
+        q = dns_message(0x100 + i, name="host%d.example.org" % i)
+        r = dns_message(0x100 + i, True, rcode, name="host%d.example.org" % i, truncated=(i == 4))
+        out.append((t, ipv4(client, server, PROTO_UDP, udp(40000 + i, 53, q))))
+        if i == 1:
+            out.append((t + 1_000_000_000, ipv4(client, server, PROTO_UDP, udp(40000 + i, 53, q))))
+        out.append((t + 20_000_000, ipv4(server, client, PROTO_UDP, udp(53, 40000 + i, r))))
+        if i == 2:
+            out.append((t + 21_000_000, ipv4(server, client, PROTO_UDP, udp(53, 40000 + i, r))))
+        t += 100_000_000
+    out.append((t, ipv4(server, client, PROTO_UDP, udp(53, 41000, dns_message(0x999, True)))))
+    out.append((t, ipv4(client, server, PROTO_UDP, udp(41001, 53, dns_message(0x998)))))  # never answered
+    # TCP: handshake, one query split over two segments, two answers in one segment.
+    q1, q2 = dns_message(0x201), dns_message(0x202, name="other.example")
+    stream_c = struct.pack("!H", len(q1)) + q1 + struct.pack("!H", len(q2)) + q2
+    a1, a2 = dns_message(0x201, True), dns_message(0x202, True, 3, name="other.example")
+    stream_s = struct.pack("!H", len(a1)) + a1 + struct.pack("!H", len(a2)) + a2
+    out.append((t + 1, ipv4(client, server, PROTO_TCP, tcp(42000, 53, 1000, 0, TCP_SYN))))
+    out.append((t + 2, ipv4(server, client, PROTO_TCP, tcp(53, 42000, 5000, 1001, TCP_SYN | TCP_ACK))))
+    out.append((t + 3, ipv4(client, server, PROTO_TCP, tcp(42000, 53, 1001, 5001, TCP_ACK | TCP_PSH,
+                                                           payload=stream_c[:9]))))
+    out.append((t + 4, ipv4(client, server, PROTO_TCP, tcp(42000, 53, 1010, 5001, TCP_ACK | TCP_PSH,
+                                                           payload=stream_c[9:]))))
+    out.append((t + 9_000_000, ipv4(server, client, PROTO_TCP, tcp(53, 42000, 5001, 1001 + len(stream_c),
+                                                                   TCP_ACK | TCP_PSH, payload=stream_s))))
+    return out
+
+
 # ---------------------------------------------------------------- frame zoo
 
 def zoo():
@@ -567,6 +611,7 @@ def engine_seeds():
     seeds["pcap-ipv4-us-le.pcap"] = pcap_file(conv4, LINKTYPE_IPV4)
     seeds["pcap-bulk-rtt.pcap"] = pcap_file(bulk_transfer(), LINKTYPE_RAW)
     seeds["pcap-ppp-us-le.pcap"] = pcap_file(framed(conv4, LINKTYPE_PPP), LINKTYPE_PPP)
+    seeds["pcap-dns.pcap"] = pcap_file(framed(dns_exchanges(), LINKTYPE_ETHERNET), LINKTYPE_ETHERNET)
     # A snaplen of 64: every data segment is cut, the lengths come from the wire.
     cut = [(t, f[:64], len(f)) for t, f in framed(conv4, LINKTYPE_ETHERNET)]
     seeds["pcap-snaplen64.pcap"] = pcap_file(cut, LINKTYPE_ETHERNET, snaplen=64)

@@ -182,6 +182,21 @@ TEST_CASE("what is not TCP or UDP is counted by reason") {
     CHECK(decode(Bytes(40, 0x55), LinkType::raw).undecoded == net::Undecoded::malformed_ip_header);
 }
 
+TEST_CASE("a UDP payload ends where the UDP length says, unless that length is impossible") {
+    Ipv4Spec udp_ip;
+    udp_ip.protocol = 17;
+    const auto payload_with_udp_length = [&](std::uint16_t udp_length) {
+        Bytes datagram = udp_datagram(1024, 53, 55);  // 63 bytes after the IP header
+        set16(datagram, 4, udp_length);
+        return decode(ipv4_packet(udp_ip, datagram), LinkType::raw).udp.payload_length;
+    };
+    CHECK(payload_with_udp_length(63) == 55);     // consistent
+    CHECK(payload_with_udp_length(8) == 0);       // shorter than the IP payload: the UDP length wins
+    CHECK(payload_with_udp_length(57343) == 55);  // longer than the IP payload: the IP length wins
+    CHECK(payload_with_udp_length(0) == 55);      // 0: a jumbogram's length is the IP payload's
+    CHECK(payload_with_udp_length(5) == 0);       // 1 to 7 cannot even cover the header
+}
+
 TEST_CASE("UDP datagrams; VXLAN tunnels decode to the inner TCP segment") {
     Ipv4Spec udp_ip;
     udp_ip.protocol = 17;

@@ -4,6 +4,8 @@
 
 #include "packetmancer/detector.hpp"
 
+#include <string>
+
 namespace packetmancer::detail {
 
 // A member of that name exists, whatever its signature (not overloaded, not a template).
@@ -13,6 +15,18 @@ template <class D> concept declares_on_udp = requires { &D::on_udp; };
 template <class D> concept declares_on_conversation_open = requires { &D::on_conversation_open; };
 template <class D> concept declares_on_conversation_close = requires { &D::on_conversation_close; };
 template <class D> concept declares_on_capture_end = requires { &D::on_capture_end; };
+template <class D> concept declares_report_json = requires { &D::report_json; };
+template <class D> concept declares_report_text = requires { &D::report_text; };
+
+// The report hooks are callable, but only on a non-const detector: a missing `const`.
+template <class D>
+concept report_json_needs_const = requires(D& d, report::JsonWriter& w, const report::ReportOptions& o) {
+    d.report_json(w, o);
+};
+template <class D>
+concept report_text_needs_const = requires(D& d, std::string& out, const report::TextContext& c) {
+    d.report_text(out, c);
+};
 
 // A hook of the right name whose signature is wrong already has its own message.
 template <class D>
@@ -41,6 +55,18 @@ consteval bool check_detector() {
     static_assert(!declares_on_capture_end<D> || HasOnCaptureEnd<D>,
                   "PacketMancer: on_capture_end has the wrong signature; expected: "
                   "void on_capture_end(const packetmancer::CaptureSummary&)");
+    static_assert(!report_json_needs_const<D> || HasJsonReport<D>,
+                  "PacketMancer: report_json must be const (a report never changes the detector); expected: "
+                  "void report_json(packetmancer::report::JsonWriter&, const packetmancer::report::ReportOptions&) const");
+    static_assert(!declares_report_json<D> || report_json_needs_const<D>,
+                  "PacketMancer: report_json has the wrong signature; expected: "
+                  "void report_json(packetmancer::report::JsonWriter&, const packetmancer::report::ReportOptions&) const");
+    static_assert(!report_text_needs_const<D> || HasTextReport<D>,
+                  "PacketMancer: report_text must be const (a report never changes the detector); expected: "
+                  "void report_text(std::string&, const packetmancer::report::TextContext&) const");
+    static_assert(!declares_report_text<D> || report_text_needs_const<D>,
+                  "PacketMancer: report_text has the wrong signature; expected: "
+                  "void report_text(std::string&, const packetmancer::report::TextContext&) const");
     static_assert(Detector<D> || !NamedDetector<D> || has_near_miss<D>,
                   "PacketMancer: a detector needs at least one hook, for example: "
                   "void on_tcp(const packetmancer::TcpSegmentEvent&)");

@@ -2,6 +2,8 @@
 // file, its format, and, for a damaged capture, where reading stopped and why.
 #pragma once
 
+#include "packetmancer/report/report_options.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,10 +21,6 @@ struct CaptureInfo {
     std::string format;           // "pcap" or "pcapng"
     std::optional<ReadStop> stopped;  // set when the capture is damaged
     std::uint64_t records_over_snaplen = 0;  // longer than the snaplen: analysed as captured
-};
-
-struct ReportOptions {
-    std::size_t top = 5;  // conversations in top lists
 };
 
 } // namespace packetmancer::report

@@ -1,10 +1,11 @@
 // The JSON report ("packetmancer.report/1"), written as the capture is read: TcpHealth's
 // conversations stream out as they close, so the report never has to sit in memory
-// whole; the totals, the top N, any other detector's object (`write_detector_json`,
-// found by ADL) and the capture summary follow at the end.
+// whole; the totals, the top N, any other detector's object (its
+// `report_json` hook) and the capture summary follow at the end.
 #pragma once
 
 #include "packetmancer/capture_summary.hpp"
+#include "packetmancer/detector.hpp"
 #include "packetmancer/detectors/tcp_health.hpp"
 #include "packetmancer/flow/tcp_tracker.hpp"
 #include "packetmancer/report/capture_info.hpp"
@@ -19,11 +20,6 @@
 namespace packetmancer::report {
 
 inline constexpr std::string_view json_schema = "packetmancer.report/1";
-
-template <class D>
-concept HasJsonWriter = requires(JsonWriter& w, const D& d, const ReportOptions& o) {
-    write_detector_json(w, d, o);
-};
 
 template <class Engine>
 class JsonReport {
@@ -64,9 +60,9 @@ public:
         }
         engine.for_each_detector([&](const auto& detector) {
             using D = std::decay_t<decltype(detector)>;
-            if constexpr (HasJsonWriter<D>) {
+            if constexpr (HasJsonReport<D>) {
                 w_.key(D::name);
-                write_detector_json(w_, detector, options);
+                detector.report_json(w_, options);
             }
         });
         w_.end_object();

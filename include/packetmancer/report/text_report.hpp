@@ -1,11 +1,13 @@
 // The console report: what was read, then the least healthy TCP conversations with one
-// line per direction. Colour is the caller's choice (only on a terminal, never with
-// NO_COLOR); the text is the same either way.
+// line per direction, then each other detector's section (its `report_text` hook).
+// Colour is the caller's choice; the text is the same either way.
 #pragma once
 
 #include "packetmancer/capture_summary.hpp"
+#include "packetmancer/detector.hpp"
 #include "packetmancer/detectors/tcp_health.hpp"
 #include "packetmancer/report/capture_info.hpp"
+#include "packetmancer/report/report_options.hpp"
 
 #include <fmt/format.h>
 
@@ -13,19 +15,6 @@
 #include <type_traits>
 
 namespace packetmancer::report {
-
-struct TextStyle {
-    bool colour = false;
-    [[nodiscard]] std::string bold(const std::string& s) const { return paint("1", s); }
-    [[nodiscard]] std::string bad(const std::string& s) const { return paint("31", s); }
-    [[nodiscard]] std::string good(const std::string& s) const { return paint("32", s); }
-    [[nodiscard]] std::string dim(const std::string& s) const { return paint("2", s); }
-
-private:
-    [[nodiscard]] std::string paint(const char* sgr, const std::string& s) const {
-        return colour ? fmt::format("\x1b[{}m{}\x1b[0m", sgr, s) : s;
-    }
-};
 
 namespace detail_text {
 
@@ -134,6 +123,9 @@ template <class Engine>
                 out += fmt::format("       C->S {}\n", detail_text::direction_line(c.client_to_server, style));
                 out += fmt::format("       S->C {}\n", detail_text::direction_line(c.server_to_client, style));
             }
+        } else if constexpr (HasTextReport<D>) {
+            out += '\n';
+            detector.report_text(out, TextContext{style, options});
         }
     });
     return out;

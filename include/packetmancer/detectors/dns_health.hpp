@@ -1,0 +1,387 @@
+// DnsHealth: how well name resolution worked. DNS over UDP and TCP on port 53: queries
+// matched to their responses as tshark matches them (dns_transactions.hpp), response
+// times (tshark's `dns.time`), response codes (`dns.flags.rcode`), unanswered and
+// retransmitted queries, truncated responses, and which names and servers fail.
+//
+// It needs no TCP analysis for UDP, but DNS over TCP comes through on_tcp, so an
+// engine with DnsHealth tracks TCP conversations (sharing them with TcpHealth).
+//
+// `BasicDnsHealth<Listener>` calls `listener(const DnsMessageEvent&)` for each DNS
+// message, after matching it (the tests use this to compare with tshark frame by
+// frame); `DnsHealth` has no listener and pays nothing for it.
+#pragma once
+
+#include "packetmancer/capture_summary.hpp"
+#include "packetmancer/detectors/dns_tcp_framing.hpp"
+#include "packetmancer/detectors/dns_transactions.hpp"
+#include "packetmancer/detectors/rtt_digest.hpp"
+#include "packetmancer/detectors/top_counter.hpp"
+#include "packetmancer/events.hpp"
+#include "packetmancer/flow/conversation.hpp"
+#include "packetmancer/flow/tcp_flags.hpp"
+#include "packetmancer/net/dns.hpp"
+#include "packetmancer/report/json_writer.hpp"
+#include "packetmancer/report/report_options.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace packetmancer {
+
+// One DNS message, as DnsHealth classified it.
+struct DnsMessageEvent {
+    const Frame& frame;                 // the frame that carried (for TCP: completed) it
+    const net::DnsMessage& message;
+    const net::Endpoint& source;
+    const net::Endpoint& destination;
+    bool over_tcp;
+    DnsMessageKind kind;
+    std::uint64_t query_frame;          // the transaction's first query; 0 when unsolicited
+    std::int64_t response_time_ns;      // first responses: since the first query; otherwise 0
+};
+
+struct NoDnsListener {
+    void operator()(const DnsMessageEvent&) const noexcept {}
+};
+
+// Counts for one server (the address and port queries were sent to).
+struct DnsServerHealth {
+    std::uint64_t queries = 0;
+    std::uint64_t answered = 0;
+    std::uint64_t unanswered = 0;
+    std::uint64_t failures = 0;  // answered with an rcode other than NOERROR
+    RttDigest response_time;
+};
+
+// Why one name failed: answered with an error rcode, or never answered.
+struct DnsNameFailures {
+    std::array<std::uint32_t, 16> rcodes{};
+    std::uint32_t unanswered = 0;
+};
+
+template <class Listener = NoDnsListener>
+class BasicDnsHealth {
+public:
+    static constexpr std::string_view name = "dns_health";
+
+    BasicDnsHealth() : BasicDnsHealth(DnsLimits{}) {}
+    explicit BasicDnsHealth(DnsLimits limits, Listener listener = {})
+        : limits_(limits), transactions_(limits), failing_names_(limits.max_names), listener_(std::move(listener)) {}
+
+    void on_udp(const UdpDatagramEvent& e) {
+        if (e.udp.source_port != net::dns_port && e.udp.destination_port != net::dns_port) return;
+        const net::Bytes after_header = e.packet.transport_bytes.size() > 8 ? e.packet.transport_bytes.subspan(8)
+                                                                            : net::Bytes{};
+        const net::Bytes payload = after_header.first(std::min<std::size_t>(after_header.size(), e.udp.payload_length));
+        const net::Endpoint source{e.packet.ip.source, e.udp.source_port};
+        const net::Endpoint destination{e.packet.ip.destination, e.udp.destination_port};
+        handle_message(e.frame, payload, source, destination, dns_detail::not_tcp);
+    }
+
+    void on_tcp(const TcpSegmentEvent& e) {
+        if (e.tcp.source_port != net::dns_port && e.tcp.destination_port != net::dns_port) return;
+        auto& directions = tcp_streams_[e.conversation.id];
+        auto& direction = directions[static_cast<std::size_t>(e.direction)];
+        if (e.tcp.has(net::tcp_flag::syn)) direction.on_syn(e.tcp.seq);
+        const net::Bytes segment = e.packet.transport_bytes.size() > e.tcp.header_length
+                                       ? e.packet.transport_bytes.subspan(e.tcp.header_length)
+                                       : net::Bytes{};
+        const bool cut_by_snaplen = segment.size() < e.tcp.payload_length;
+        const net::Bytes payload = segment.first(std::min<std::size_t>(segment.size(), e.tcp.payload_length));
+        const net::Endpoint& source = e.conversation.sender(e.direction);
+        const net::Endpoint& destination = e.conversation.sender(1 - e.direction);
+        direction.on_data(e.tcp.seq, payload, [&](net::Bytes head, std::size_t) {
+            ++messages_over_tcp_;
+            handle_message(e.frame, head, source, destination, e.conversation.id);
+        });
+        // Bytes missing from the capture leave a hole no later message can be found past.
+        if (cut_by_snaplen) direction.abandon();
+    }
+
+    void on_conversation_close(const flow::Conversation& c) { tcp_streams_.erase(c.id); }
+
+    void on_capture_end(const CaptureSummary&) {
+        transactions_.drain([&](const dns_detail::Transaction& t) {
+            if (!t.answered) {
+                ++unanswered_at_capture_end_;
+                count_unanswered(t);
+            }
+        });
+        tcp_streams_.clear();
+    }
+
+    // --- what it found -------------------------------------------------------------
+    [[nodiscard]] std::uint64_t queries() const noexcept { return queries_; }
+    [[nodiscard]] std::uint64_t answered() const noexcept { return answered_; }
+    [[nodiscard]] std::uint64_t unanswered() const noexcept { return unanswered_; }
+    [[nodiscard]] std::uint64_t unanswered_at_capture_end() const noexcept { return unanswered_at_capture_end_; }
+    [[nodiscard]] std::uint64_t retransmitted_queries() const noexcept { return retransmitted_queries_; }
+    [[nodiscard]] std::uint64_t duplicate_responses() const noexcept { return duplicate_responses_; }
+    [[nodiscard]] std::uint64_t unsolicited_responses() const noexcept { return unsolicited_responses_; }
+    [[nodiscard]] std::uint64_t truncated_responses() const noexcept { return truncated_responses_; }
+    [[nodiscard]] std::uint64_t malformed_messages() const noexcept { return malformed_messages_; }
+    [[nodiscard]] std::uint64_t messages_over_tcp() const noexcept { return messages_over_tcp_; }
+    // Answered transactions by the rcode of their first response.
+    [[nodiscard]] std::uint64_t rcode_count(std::uint8_t rcode) const noexcept { return rcodes_[rcode & 0x0f]; }
+    [[nodiscard]] const RttDigest& response_time() const noexcept { return response_time_; }
+    [[nodiscard]] const TopCounter<std::string, DnsNameFailures>& failing_names() const noexcept {
+        return failing_names_;
+    }
+    // Servers, most troubled first (unanswered plus failures, then queries), at most n.
+    [[nodiscard]] std::vector<std::pair<net::Endpoint, const DnsServerHealth*>> top_servers(std::size_t n) const {
+        std::vector<std::pair<net::Endpoint, const DnsServerHealth*>> out;
+        out.reserve(servers_.size());
+        for (const auto& [endpoint, health] : servers_) out.emplace_back(endpoint, &health);
+        const auto order = [](const auto& a, const auto& b) {
+            const auto trouble_a = a.second->unanswered + a.second->failures;
+            const auto trouble_b = b.second->unanswered + b.second->failures;
+            if (trouble_a != trouble_b) return trouble_a > trouble_b;
+            if (a.second->queries != b.second->queries) return a.second->queries > b.second->queries;
+            return a.first < b.first;
+        };
+        const std::size_t keep = std::min(n, out.size());
+        std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(keep), out.end(), order);
+        out.resize(keep);
+        return out;
+    }
+    [[nodiscard]] std::size_t servers_seen() const noexcept { return servers_.size(); }
+    // Queries to servers past DnsLimits::max_servers, counted only in the totals.
+    [[nodiscard]] std::uint64_t queries_to_untracked_servers() const noexcept { return untracked_server_queries_; }
+    [[nodiscard]] Listener& listener() noexcept { return listener_; }
+
+    // --- report hooks -------------------------------------------------------------
+    void report_json(report::JsonWriter& w, const report::ReportOptions& options) const {
+        w.begin_object();
+        w.member("queries", queries_);
+        w.member("answered", answered_);
+        w.member("unanswered", unanswered_);
+        w.member("unanswered_at_capture_end", unanswered_at_capture_end_);
+        w.member("retransmitted_queries", retransmitted_queries_);
+        w.member("duplicate_responses", duplicate_responses_);
+        w.member("unsolicited_responses", unsolicited_responses_);
+        w.member("truncated_responses", truncated_responses_);
+        w.member("malformed_messages", malformed_messages_);
+        w.member("messages_over_tcp", messages_over_tcp_);
+        w.key("rcodes").begin_object(report::JsonWriter::single_line);
+        for (std::uint8_t r = 0; r < 16; ++r)
+            if (rcodes_[r]) w.member(net::dns_rcode_name(r), rcodes_[r]);
+        w.end_object();
+        w.key("response_time_ms");
+        write_times(w, response_time_);
+        w.key("failing_names").begin_object();
+        w.member("exact", failing_names_.exact());
+        w.key("top").begin_array();
+        for (const auto* e : failing_names_.top(options.top)) {
+            w.begin_object(report::JsonWriter::single_line);
+            w.member("name", e->key.empty() ? std::string_view{"(unparsed)"} : std::string_view{e->key});
+            w.member("failures", e->count);
+            w.key("rcodes").begin_object();
+            for (std::uint8_t r = 0; r < 16; ++r)
+                if (e->detail.rcodes[r]) w.member(net::dns_rcode_name(r), std::uint64_t{e->detail.rcodes[r]});
+            w.end_object();
+            w.member("unanswered", std::uint64_t{e->detail.unanswered});
+            w.end_object();
+        }
+        w.end_array();
+        w.end_object();
+        w.key("servers").begin_object();
+        w.member("seen", static_cast<std::uint64_t>(servers_.size()));
+        w.member("queries_to_untracked_servers", untracked_server_queries_);
+        w.key("top").begin_array();
+        for (const auto& [endpoint, s] : top_servers(options.top)) {
+            w.begin_object(report::JsonWriter::single_line);
+            w.member("server", endpoint.to_string());
+            w.member("queries", s->queries);
+            w.member("answered", s->answered);
+            w.member("unanswered", s->unanswered);
+            w.member("failures", s->failures);
+            w.key("response_time_ms");
+            write_times(w, s->response_time);
+            w.end_object();
+        }
+        w.end_array();
+        w.end_object();
+        w.end_object();
+    }
+
+    void report_text(std::string& out, const report::TextContext& context) const {
+        const auto& style = context.style;
+        if (queries_ + unsolicited_responses_ + duplicate_responses_ == 0) {
+            out += "DNS: no queries on port 53\n";
+            return;
+        }
+        std::string times;
+        if (const auto p50 = response_time_.percentile_ns(50)) {
+            times = fmt::format(", response time p50 {} p95 {} max {}", milliseconds_text(*p50),
+                                milliseconds_text(*response_time_.percentile_ns(95)),
+                                milliseconds_text(static_cast<double>(response_time_.max_ns())));
+        }
+        out += fmt::format("DNS: {} queries, {} answered, {}{}\n", queries_, answered_,
+                           unanswered_ ? style.bad(fmt::format("{} unanswered", unanswered_))
+                                       : style.good("0 unanswered"),
+                           times);
+        std::string codes;
+        for (std::uint8_t r = 0; r < 16; ++r) {
+            if (!rcodes_[r]) continue;
+            const std::string item = fmt::format("{} {}", net::dns_rcode_name(r), rcodes_[r]);
+            codes += fmt::format("{}{}", codes.empty() ? "" : ", ", r ? style.bad(item) : item);
+        }
+        if (!codes.empty()) out += fmt::format("  responses: {}\n", codes);
+        std::string other;
+        const auto note = [&](std::uint64_t n, const char* what) {
+            if (n) other += fmt::format("{}{} {}", other.empty() ? "" : ", ", n, what);
+        };
+        note(retransmitted_queries_, "retransmitted queries");
+        note(truncated_responses_, "truncated responses");
+        note(duplicate_responses_, "duplicate responses");
+        note(unsolicited_responses_, "unsolicited responses");
+        note(malformed_messages_, "malformed messages");
+        note(messages_over_tcp_, "messages over TCP");
+        if (!other.empty()) out += fmt::format("  {}\n", other);
+        const auto names = failing_names_.top(context.options.top);
+        if (!names.empty()) out += style.bold("Failing names:") + "\n";
+        for (std::size_t i = 0; i < names.size(); ++i) {
+            const auto& e = *names[i];
+            std::string why;
+            for (std::uint8_t r = 0; r < 16; ++r)
+                if (e.detail.rcodes[r]) why += fmt::format("{}{} {}", why.empty() ? "" : ", ", net::dns_rcode_name(r), e.detail.rcodes[r]);
+            if (e.detail.unanswered) why += fmt::format("{}unanswered {}", why.empty() ? "" : ", ", e.detail.unanswered);
+            out += fmt::format("{:>3}. {}  {}\n", i + 1, e.key.empty() ? "(unparsed)" : e.key, why);
+        }
+        const auto servers = top_servers(context.options.top);
+        if (!servers.empty()) out += style.bold("Servers:") + "\n";
+        for (std::size_t i = 0; i < servers.size(); ++i) {
+            const auto& [endpoint, s] = servers[i];
+            std::string line = fmt::format("{:>3}. {}  {} queries, {} answered", i + 1, endpoint.to_string(),
+                                           s->queries, s->answered);
+            if (s->unanswered) line += ", " + style.bad(fmt::format("{} unanswered", s->unanswered));
+            if (s->failures) line += ", " + style.bad(fmt::format("{} failed", s->failures));
+            if (const auto p50 = s->response_time.percentile_ns(50))
+                line += style.dim(fmt::format(", p50 {}", milliseconds_text(*p50)));
+            out += line + "\n";
+        }
+    }
+
+private:
+    void handle_message(const Frame& frame, net::Bytes bytes, const net::Endpoint& source,
+                        const net::Endpoint& destination, std::uint32_t tcp_stream) {
+        if (!net::parse_dns_message(bytes, message_)) {
+            ++malformed_messages_;
+            return;
+        }
+        transactions_.expire(frame.timestamp, [&](const dns_detail::Transaction& t) {
+            if (!t.answered) count_unanswered(t);
+        });
+        const int direction = flow::direction_of(source, destination);
+        dns_detail::TransactionKey key;
+        key.endpoints = direction == 0 ? flow::FlowKey{source, destination} : flow::FlowKey{destination, source};
+        key.tcp_stream = tcp_stream;
+        key.id = message_.id;
+        dns_detail::Match match;
+        if (!message_.is_response()) {
+            match = transactions_.query(key, frame.timestamp, frame.number, source, destination,
+                                        message_.question.name(), [&](const dns_detail::Transaction& old) {
+                                            if (!old.answered) count_unanswered(old);
+                                        });
+            if (match.kind == DnsMessageKind::query) {
+                ++queries_;
+                if (auto* s = server(destination, true)) ++s->queries;
+            } else {
+                ++retransmitted_queries_;
+            }
+        } else {
+            match = transactions_.response(key, frame.timestamp);
+            switch (match.kind) {
+            case DnsMessageKind::response: count_answer(*match.transaction, match.response_time_ns); break;
+            case DnsMessageKind::duplicate_response: ++duplicate_responses_; break;
+            default: ++unsolicited_responses_; break;
+            }
+        }
+        // tshark times only the first response; a duplicate points back to it instead.
+        const std::int64_t response_time_ns = match.kind == DnsMessageKind::response ? match.response_time_ns : 0;
+        listener_(DnsMessageEvent{frame, message_, source, destination, tcp_stream != dns_detail::not_tcp, match.kind,
+                                  match.transaction ? match.transaction->query_frame : 0, response_time_ns});
+    }
+
+    void count_answer(const dns_detail::Transaction& t, std::int64_t response_time_ns) {
+        ++answered_;
+        const std::uint8_t rcode = message_.rcode();
+        ++rcodes_[rcode];
+        if (message_.truncated()) ++truncated_responses_;
+        response_time_.add(response_time_ns);
+        if (auto* s = server(t.server, false)) {
+            ++s->answered;
+            s->response_time.add(response_time_ns);
+            if (rcode != net::dns_rcode::no_error) ++s->failures;
+        }
+        if (rcode != net::dns_rcode::no_error)
+            failing_names_.add(t.name, [rcode](DnsNameFailures& f) { ++f.rcodes[rcode]; });
+    }
+
+    void count_unanswered(const dns_detail::Transaction& t) {
+        ++unanswered_;
+        if (auto* s = server(t.server, false)) ++s->unanswered;
+        failing_names_.add(t.name, [](DnsNameFailures& f) { ++f.unanswered; });
+    }
+
+    // The server's counters; past max_servers only existing servers are tracked.
+    DnsServerHealth* server(const net::Endpoint& endpoint, bool new_query) {
+        if (const auto it = servers_.find(endpoint); it != servers_.end()) return &it->second;
+        if (servers_.size() >= limits_.max_servers) {
+            if (new_query) ++untracked_server_queries_;
+            return nullptr;
+        }
+        if (!new_query) return nullptr;
+        return &servers_[endpoint];
+    }
+
+    static void write_times(report::JsonWriter& w, const RttDigest& d) {
+        w.begin_object(report::JsonWriter::single_line);
+        w.member("samples", d.count());
+        for (const auto& [key, p] : {std::pair{"p50", 50.0}, std::pair{"p95", 95.0}, std::pair{"p99", 99.0}}) {
+            w.key(key);
+            if (const auto v = d.percentile_ns(p)) w.value(std::round(*v) / 1e6);
+            else w.null();
+        }
+        w.key("max");
+        if (d.count()) w.value(static_cast<double>(d.max_ns()) / 1e6);
+        else w.null();
+        w.end_object();
+    }
+
+    [[nodiscard]] static std::string milliseconds_text(double ns) { return fmt::format("{:.3f} ms", ns / 1e6); }
+
+    struct EndpointHash {
+        [[nodiscard]] std::size_t operator()(const net::Endpoint& e) const noexcept {
+            return static_cast<std::size_t>(flow::FlowKeyHash{}(flow::FlowKey{e, {}}));
+        }
+    };
+
+    DnsLimits limits_;
+    dns_detail::TransactionTable transactions_;
+    std::unordered_map<std::uint32_t, std::array<dns_detail::DnsTcpDirection, 2>> tcp_streams_;
+    std::unordered_map<net::Endpoint, DnsServerHealth, EndpointHash> servers_;
+    TopCounter<std::string, DnsNameFailures> failing_names_;
+    net::DnsMessage message_{};  // reused for every message
+    RttDigest response_time_;
+    std::array<std::uint64_t, 16> rcodes_{};
+    std::uint64_t queries_ = 0, answered_ = 0, unanswered_ = 0, unanswered_at_capture_end_ = 0;
+    std::uint64_t retransmitted_queries_ = 0, duplicate_responses_ = 0, unsolicited_responses_ = 0;
+    std::uint64_t truncated_responses_ = 0, malformed_messages_ = 0, messages_over_tcp_ = 0;
+    std::uint64_t untracked_server_queries_ = 0;
+    [[no_unique_address]] Listener listener_;
+};
+
+using DnsHealth = BasicDnsHealth<>;
+
+} // namespace packetmancer
