@@ -4,6 +4,9 @@
 #
 # Usage: scripts/record-sample-capture.sh [OUTPUT]
 #        (default: examples/captures/lossy-transfer.pcap under the repo root)
+#        scripts/record-sample-capture.sh --dns [OUTPUT]
+#        (DNS lookups over UDP and TCP instead, see dns_traffic.py;
+#        default: examples/captures/dns-lookups.pcap)
 #
 # Needs root, iproute2, iptables, tcpdump, python3; ethtool is recommended.
 # Debian: apt-get install -y iproute2 iptables tcpdump python3 ethtool
@@ -34,7 +37,16 @@ note() { echo "record-sample-capture: $*" >&2; }
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo_root=$(cd "$script_dir/.." && pwd)
-output=${1:-$repo_root/examples/captures/lossy-transfer.pcap}
+mode=tcp
+if [[ ${1:-} == --dns ]]; then
+    mode=dns
+    shift
+fi
+if [[ $mode == dns ]]; then
+    output=${1:-$repo_root/examples/captures/dns-lookups.pcap}
+else
+    output=${1:-$repo_root/examples/captures/lossy-transfer.pcap}
+fi
 
 loss=${PM_LOSS:-0.015}
 bulk_bytes=${PM_BULK_BYTES:-$((4 * 1024 * 1024))}
@@ -59,6 +71,7 @@ done
 command -v iptables >/dev/null || command -v iptables-legacy >/dev/null \
     || die "missing iptables (apt-get install -y iptables)"
 traffic_py=$script_dir/sample_traffic.py
+[[ $mode == dns ]] && traffic_py=$script_dir/dns_traffic.py
 [[ -r $traffic_py ]] || die "cannot read $traffic_py"
 
 # Resolve the output to an absolute path now: later steps run from elsewhere.
@@ -145,10 +158,13 @@ done
 # Only data-bearing segments to the bulk sink are dropped: a lost SYN or FIN
 # just stalls the run for a retransmission timeout, and the other streams are
 # meant to stay healthy (or, for the slow reader, to show flow control alone).
-in_server "$iptables_cmd" -w 5 -A INPUT -i "$if_server" -p tcp --dport "$bulk_port" \
-    -m length --length 200:65535 \
-    -m statistic --mode random --probability "$loss" -j DROP \
-    || die "cannot install the loss rule with $iptables_cmd"
+# (The DNS recording needs no loss rule: its server leaves one name unanswered.)
+if [[ $mode == tcp ]]; then
+    in_server "$iptables_cmd" -w 5 -A INPUT -i "$if_server" -p tcp --dport "$bulk_port" \
+        -m length --length 200:65535 \
+        -m statistic --mode random --probability "$loss" -j DROP \
+        || die "cannot install the loss rule with $iptables_cmd"
+fi
 
 # Both endpoints share one CPU. A veth delivers each frame through the
 # backlog queue of the CPU that sent it; the sender transmits both from its
@@ -172,21 +188,28 @@ ip netns exec "$ns_server" "${pin[@]}" timeout 60 python3 "$traffic_py" server -
     2>"$workdir/server.log" &
 server_pid=$!
 
+listen_port=$bulk_port
+[[ $mode == dns ]] && listen_port=53
 for _ in $(seq 50); do
-    [[ -n $(in_server ss -Hltn "sport = :$bulk_port") ]] && break
+    [[ -n $(in_server ss -Hltn "sport = :$listen_port") ]] && break
     kill -0 "$server_pid" 2>/dev/null || { cat "$workdir/server.log" >&2; die "traffic server exited early"; }
     sleep 0.1
 done
-[[ -n $(in_server ss -Hltn "sport = :$bulk_port") ]] || die "traffic server did not start listening"
+[[ -n $(in_server ss -Hltn "sport = :$listen_port") ]] || die "traffic server did not start listening"
 
 # -U writes each packet as it arrives, so the file is complete the moment
 # tcpdump exits; -B gives room for the bulk burst, which crosses the veth in
 # a few milliseconds; -Z root keeps the result owned like the rest of the
 # checkout; the filter keeps IPv6 router chatter out of the sample.
 pcap_tmp=$workdir/capture.pcap
+filter="tcp and host $ip_server"
+if [[ $mode == dns ]]; then
+    filter="port 53 and host $ip_server"
+    snaplen=${PM_SNAPLEN:-1500}  # whole DNS messages
+fi
 ip netns exec "$ns_client" timeout -s INT 60 \
     tcpdump -i "$if_client" -nn -U -Z root -B 8192 -s "$snaplen" -w "$pcap_tmp" \
-    "tcp and host $ip_server" 2>"$workdir/tcpdump.log" &
+    "$filter" 2>"$workdir/tcpdump.log" &
 tcpdump_pid=$!
 
 for _ in $(seq 50); do
@@ -196,13 +219,19 @@ for _ in $(seq 50); do
 done
 grep -q "listening on" "$workdir/tcpdump.log" || die "tcpdump did not start capturing"
 
-note "recording (loss $loss on port $bulk_port, capture on $ns_client/$if_client)..."
+if [[ $mode == dns ]]; then
+    note "recording DNS lookups (capture on $ns_client/$if_client)..."
+    client_args=(client --server "$ip_server")
+else
+    note "recording (loss $loss on port $bulk_port, capture on $ns_client/$if_client)..."
+    client_args=(client --server "$ip_server" --bulk-bytes "$bulk_bytes" --slow-bytes "$slow_bytes")
+fi
 # The client runs in the background too: timeout moves its child into a
 # process group of its own, so a foreground client would not see Ctrl-C, and
 # bash would only act on the signal once the client had finished. Waiting
 # with the wait builtin lets a signal end the script at once.
-ip netns exec "$ns_client" "${pin[@]}" timeout 45 python3 "$traffic_py" client --server "$ip_server" \
-    --bulk-bytes "$bulk_bytes" --slow-bytes "$slow_bytes" 2>"$workdir/client.log" &
+ip netns exec "$ns_client" "${pin[@]}" timeout 45 python3 "$traffic_py" "${client_args[@]}" \
+    2>"$workdir/client.log" &
 client_pid=$!
 if ! wait "$client_pid"; then
     client_pid=

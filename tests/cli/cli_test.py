@@ -235,8 +235,12 @@ def main():
         rc, text, _ = run("--file", SAMPLE)
         rc, top3, _ = run("--file", SAMPLE, "--top", "3")
         check("no colour when piped", "\x1b[" not in text)
+        dns_sample = os.path.join("examples", "captures", "dns-lookups.pcap")
+        rc, dns_text, _ = run("--file", dns_sample)
+        rc, dns_json, _ = run("--file", dns_sample, "--json", "-")
         for name, actual in (("lossy-transfer.txt", text), ("lossy-transfer.top3.txt", top3),
-                             ("lossy-transfer.json", from_file)):
+                             ("lossy-transfer.json", from_file), ("dns-lookups.txt", dns_text),
+                             ("dns-lookups.json", dns_json)):
             path = os.path.join(GOLDEN, name)
             if os.environ.get("UPDATE_GOLDEN"):
                 open(path, "w").write(actual)

@@ -169,7 +169,7 @@ TEST_CASE("error rcodes are counted, and the names and servers that failed are l
     REQUIRE(servers.size() == 1);
     CHECK(servers[0].first.to_string() == "10.0.0.53:53");
     CHECK(servers[0].second->queries == 5);
-    CHECK(servers[0].second->failures == 4);
+    CHECK(servers[0].second->error_responses == 4);
 }
 
 TEST_CASE("DNS over TCP: messages split across segments and sharing one are all found") {

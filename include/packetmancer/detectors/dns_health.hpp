@@ -59,7 +59,7 @@ struct DnsServerHealth {
     std::uint64_t queries = 0;
     std::uint64_t answered = 0;
     std::uint64_t unanswered = 0;
-    std::uint64_t failures = 0;  // answered with an rcode other than NOERROR
+    std::uint64_t error_responses = 0;  // answered with an rcode other than NOERROR
     RttDigest response_time;
 };
 
@@ -137,14 +137,14 @@ public:
     [[nodiscard]] const TopCounter<std::string, DnsNameFailures>& failing_names() const noexcept {
         return failing_names_;
     }
-    // Servers, most troubled first (unanswered plus failures, then queries), at most n.
+    // Servers, most troubled first (unanswered plus error responses, then queries), at most n.
     [[nodiscard]] std::vector<std::pair<net::Endpoint, const DnsServerHealth*>> top_servers(std::size_t n) const {
         std::vector<std::pair<net::Endpoint, const DnsServerHealth*>> out;
         out.reserve(servers_.size());
         for (const auto& [endpoint, health] : servers_) out.emplace_back(endpoint, &health);
         const auto order = [](const auto& a, const auto& b) {
-            const auto trouble_a = a.second->unanswered + a.second->failures;
-            const auto trouble_b = b.second->unanswered + b.second->failures;
+            const auto trouble_a = a.second->unanswered + a.second->error_responses;
+            const auto trouble_b = b.second->unanswered + b.second->error_responses;
             if (trouble_a != trouble_b) return trouble_a > trouble_b;
             if (a.second->queries != b.second->queries) return a.second->queries > b.second->queries;
             return a.first < b.first;
@@ -204,7 +204,7 @@ public:
             w.member("queries", s->queries);
             w.member("answered", s->answered);
             w.member("unanswered", s->unanswered);
-            w.member("failures", s->failures);
+            w.member("error_responses", s->error_responses);
             w.key("response_time_ms");
             write_times(w, s->response_time);
             w.end_object();
@@ -238,15 +238,15 @@ public:
         }
         if (!codes.empty()) out += fmt::format("  responses: {}\n", codes);
         std::string other;
-        const auto note = [&](std::uint64_t n, const char* what) {
-            if (n) other += fmt::format("{}{} {}", other.empty() ? "" : ", ", n, what);
+        const auto note = [&](std::uint64_t n, const char* one, const char* many) {
+            if (n) other += fmt::format("{}{} {}", other.empty() ? "" : ", ", n, n == 1 ? one : many);
         };
-        note(retransmitted_queries_, "retransmitted queries");
-        note(truncated_responses_, "truncated responses");
-        note(duplicate_responses_, "duplicate responses");
-        note(unsolicited_responses_, "unsolicited responses");
-        note(malformed_messages_, "malformed messages");
-        note(messages_over_tcp_, "messages over TCP");
+        note(retransmitted_queries_, "retransmitted query", "retransmitted queries");
+        note(truncated_responses_, "truncated response", "truncated responses");
+        note(duplicate_responses_, "duplicate response", "duplicate responses");
+        note(unsolicited_responses_, "unsolicited response", "unsolicited responses");
+        note(malformed_messages_, "malformed message", "malformed messages");
+        note(messages_over_tcp_, "message over TCP", "messages over TCP");
         if (!other.empty()) out += fmt::format("  {}\n", other);
         const auto names = failing_names_.top(context.options.top);
         if (!names.empty()) out += style.bold("Failing names:") + "\n";
@@ -265,7 +265,8 @@ public:
             std::string line = fmt::format("{:>3}. {}  {} queries, {} answered", i + 1, endpoint.to_string(),
                                            s->queries, s->answered);
             if (s->unanswered) line += ", " + style.bad(fmt::format("{} unanswered", s->unanswered));
-            if (s->failures) line += ", " + style.bad(fmt::format("{} failed", s->failures));
+            if (s->error_responses)
+                line += ", " + style.bad(fmt::format("{} error{}", s->error_responses, s->error_responses == 1 ? "" : "s"));
             if (const auto p50 = s->response_time.percentile_ns(50))
                 line += style.dim(fmt::format(", p50 {}", milliseconds_text(*p50)));
             out += line + "\n";
@@ -322,7 +323,7 @@ private:
         if (auto* s = server(t.server, false)) {
             ++s->answered;
             s->response_time.add(response_time_ns);
-            if (rcode != net::dns_rcode::no_error) ++s->failures;
+            if (rcode != net::dns_rcode::no_error) ++s->error_responses;
         }
         if (rcode != net::dns_rcode::no_error)
             failing_names_.add(t.name, [rcode](DnsNameFailures& f) { ++f.rcodes[rcode]; });
