@@ -227,6 +227,20 @@ TEST_CASE("DNS over TCP: a message with bytes missing is lost; a segment past it
     CHECK(run.messages[2].id == 24);
 }
 
+TEST_CASE("DNS over TCP: past max_tcp_streams conversations, segments are counted, not read") {
+    pm::DnsLimits limits;
+    limits.max_tcp_streams = 1;
+    const auto run = run_dns({
+                                 {.at_ms = 0, .from_client = true, .tcp = true, .client_port = 40000,
+                                  .payload = tcp_dns({.id = 1}), .seq = 100, .ack = 1},
+                                 {.at_ms = 1, .from_client = true, .tcp = true, .client_port = 40001,
+                                  .payload = tcp_dns({.id = 2}), .seq = 100, .ack = 1},
+                             },
+                             limits, /*export_to_tshark=*/false);
+    REQUIRE(run.messages.size() == 1);
+    CHECK(run.health.untracked_tcp_segments() == 1);
+}
+
 TEST_CASE("a response cut by the snaplen is still matched: its header is intact (a deliberate difference)") {
     DnsFrame cut = udp_response(30, {.id = 8, .name = "a-rather-long-name.example.org"});
     cut.captured = 14 + 20 + 8 + 20;  // Ethernet, IP, UDP headers and 20 bytes of DNS

@@ -90,9 +90,19 @@ public:
 
     void on_tcp(const TcpSegmentEvent& e) {
         if (e.tcp.source_port != net::dns_port && e.tcp.destination_port != net::dns_port) return;
-        auto& directions = tcp_streams_[e.conversation.id];
-        auto& direction = directions[static_cast<std::size_t>(e.direction)];
-        if (e.tcp.has(net::tcp_flag::syn)) direction.on_syn(e.tcp.seq);
+        if (e.tcp.payload_length == 0) return;
+        // Framing state exists only for conversations that carried data: a SYN flood to
+        // port 53 costs nothing here. (No need to learn the ISN from the SYN either: with
+        // no message in progress, a segment is read from its first byte, as tshark does.)
+        auto stream = tcp_streams_.find(e.conversation.id);
+        if (stream == tcp_streams_.end()) {
+            if (tcp_streams_.size() >= limits_.max_tcp_streams) {
+                ++untracked_tcp_segments_;
+                return;
+            }
+            stream = tcp_streams_.try_emplace(e.conversation.id).first;
+        }
+        auto& direction = stream->second[static_cast<std::size_t>(e.direction)];
         const net::Bytes segment = e.packet.transport_bytes.size() > e.tcp.header_length
                                        ? e.packet.transport_bytes.subspan(e.tcp.header_length)
                                        : net::Bytes{};
@@ -155,6 +165,8 @@ public:
         return out;
     }
     [[nodiscard]] std::size_t servers_seen() const noexcept { return servers_.size(); }
+    // Segments of DNS-over-TCP conversations past DnsLimits::max_tcp_streams, not read.
+    [[nodiscard]] std::uint64_t untracked_tcp_segments() const noexcept { return untracked_tcp_segments_; }
     // Queries to servers past DnsLimits::max_servers, counted only in the totals.
     [[nodiscard]] std::uint64_t queries_to_untracked_servers() const noexcept { return untracked_server_queries_; }
     [[nodiscard]] Listener& listener() noexcept { return listener_; }
@@ -172,6 +184,7 @@ public:
         w.member("truncated_responses", truncated_responses_);
         w.member("malformed_messages", malformed_messages_);
         w.member("messages_over_tcp", messages_over_tcp_);
+        w.member("tcp_segments_not_read", untracked_tcp_segments_);
         w.key("rcodes").begin_object(report::JsonWriter::single_line);
         for (std::uint8_t r = 0; r < 16; ++r)
             if (rcodes_[r]) w.member(net::dns_rcode_name(r), rcodes_[r]);
@@ -379,7 +392,7 @@ private:
     std::uint64_t queries_ = 0, answered_ = 0, unanswered_ = 0, unanswered_at_capture_end_ = 0;
     std::uint64_t retransmitted_queries_ = 0, duplicate_responses_ = 0, unsolicited_responses_ = 0;
     std::uint64_t truncated_responses_ = 0, malformed_messages_ = 0, messages_over_tcp_ = 0;
-    std::uint64_t untracked_server_queries_ = 0;
+    std::uint64_t untracked_server_queries_ = 0, untracked_tcp_segments_ = 0;
     [[no_unique_address]] Listener listener_;
 };
 

@@ -25,18 +25,12 @@ class DnsTcpDirection {
 public:
     static constexpr std::size_t head_capacity = 12 + 255 + 2 + 4 + 15;
 
-    // A SYN fixes the first data byte's sequence number.
-    void on_syn(std::uint32_t seq) noexcept {
-        next_seq_ = seq + 1;
-        synced_ = true;
-    }
-
     // Feeds a segment's payload; calls `on_message(head, full_length)` for each message
     // it completes. `head` holds the message's first bytes (at most head_capacity).
     template <class OnMessage>
     void on_data(std::uint32_t seq, net::Bytes payload, OnMessage&& on_message) {
         if (abandoned_ || payload.empty()) return;
-        if (!synced_) {  // conversation seen from the middle: assume a message starts here
+        if (!synced_) {  // the first data seen: a message starts here
             next_seq_ = seq;
             synced_ = true;
         }

@@ -32,6 +32,7 @@ struct DnsLimits {
     std::size_t max_pending = 1'000'000;           // transactions remembered at once
     std::size_t max_servers = 4096;                // servers with their own statistics
     std::size_t max_names = 1000;                  // names tracked for the failing-names list
+    std::size_t max_tcp_streams = 65'536;          // DNS-over-TCP conversations read at once
 };
 
 enum class DnsMessageKind : std::uint8_t {
