@@ -151,9 +151,16 @@ private:
                nanoseconds_between(slots_[slot].conversation.last_seen, latest_) > limits_.idle_timeout_ns;
     }
 
-    // Ended conversations go as soon as they are idle past the timeout.
+    // Ended conversations go as soon as they are idle past the timeout. The test runs for
+    // every segment and stays inline; closing is rare and stays out of line, which keeps
+    // track() small enough for the compiler to inline into the engine.
     template <class OnClose>
     void close_idle(OnClose& on_close) {
+        if (head_[ended] != none && idle(head_[ended])) [[unlikely]]
+            close_idle_conversations(on_close);
+    }
+    template <class OnClose>
+    [[gnu::noinline, gnu::cold]] void close_idle_conversations(OnClose& on_close) {
         while (head_[ended] != none && idle(head_[ended])) {
             ++stats_.closed_idle;
             close(head_[ended], CloseReason::idle_timeout, on_close);
@@ -162,9 +169,9 @@ private:
 
     // Frees one live slot: a running conversation idle past the timeout if there is one
     // (a normal close), otherwise the least recently active, ended ones first (closed
-    // early: degraded analysis).
+    // early: degraded analysis). Only at the conversation limit: out of line.
     template <class OnClose>
-    void make_room(OnClose& on_close) {
+    [[gnu::noinline, gnu::cold]] void make_room(OnClose& on_close) {
         if (head_[running] != none && idle(head_[running])) {
             ++stats_.closed_idle;
             close(head_[running], CloseReason::idle_timeout, on_close);
