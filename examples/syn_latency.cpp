@@ -16,9 +16,9 @@
 #include <array>
 #include <cstdint>
 #include <cstdio>
-#include <map>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace pm = packetmancer;
@@ -83,16 +83,12 @@ private:
         pm::net::Endpoint server{};
         std::uint64_t syns = 0;     // SYN frames sent to it, retransmissions included
         std::uint64_t refused = 0;  // handshakes answered with a RST
-        std::int64_t min_ns = 0;    // RttDigest keeps the max but not the min
         pm::RttDigest latency;      // one sample per SYN/ACK
 
-        void add(std::int64_t ns) {
-            min_ns = latency.count() ? std::min(min_ns, ns) : ns;
-            latency.add(ns);
-        }
+        void add(std::int64_t ns) { latency.add(ns); }
         // min, p50, max in milliseconds, once a SYN/ACK was seen.
         [[nodiscard]] std::array<double, 3> latency_ms() const {
-            return {static_cast<double>(min_ns) / 1e6, latency.percentile_ns(50).value_or(0) / 1e6,
+            return {static_cast<double>(latency.min_ns()) / 1e6, latency.percentile_ns(50).value_or(0) / 1e6,
                     static_cast<double>(latency.max_ns()) / 1e6};
         }
     };
@@ -155,7 +151,7 @@ private:
     std::size_t max_servers_;
     std::vector<Handshake> handshakes_;                 // by conversation slot
     std::vector<ServerLatency> servers_;                // in order of first SYN
-    std::map<pm::net::Endpoint, std::uint32_t> index_;  // server -> index in servers_
+    std::unordered_map<pm::net::Endpoint, std::uint32_t, pm::flow::EndpointHash> index_;  // server -> index
     ServerLatency other_;
 };
 

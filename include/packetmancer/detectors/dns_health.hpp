@@ -375,16 +375,10 @@ private:
 
     [[nodiscard]] static std::string milliseconds_text(double ns) { return fmt::format("{:.3f} ms", ns / 1e6); }
 
-    struct EndpointHash {
-        [[nodiscard]] std::size_t operator()(const net::Endpoint& e) const noexcept {
-            return static_cast<std::size_t>(flow::FlowKeyHash{}(flow::FlowKey{e, {}}));
-        }
-    };
-
     DnsLimits limits_;
     dns_detail::TransactionTable transactions_;
     std::unordered_map<std::uint32_t, std::array<dns_detail::DnsTcpDirection, 2>> tcp_streams_;
-    std::unordered_map<net::Endpoint, DnsServerHealth, EndpointHash> servers_;
+    std::unordered_map<net::Endpoint, DnsServerHealth, flow::EndpointHash> servers_;
     TopCounter<std::string, DnsNameFailures> failing_names_;
     net::DnsMessage message_{};  // reused for every message
     RttDigest response_time_;

@@ -50,4 +50,11 @@ struct FlowKeyHash {
     }
 };
 
+// Hashes one endpoint with the same mix, for tables keyed by a server or a client.
+struct EndpointHash {
+    [[nodiscard]] std::uint64_t operator()(const net::Endpoint& endpoint) const noexcept {
+        return FlowKeyHash{}(FlowKey{endpoint, {}});
+    }
+};
+
 } // namespace packetmancer::flow

@@ -1,0 +1,59 @@
+// RttDigest: nearest-rank percentiles of RTT samples in bounded memory; exact for the
+// first 64 samples, then within 0.5% from 1%-wide buckets.
+#include <packetmancer/detectors/rtt_digest.hpp>
+
+#include <doctest/doctest.h>
+
+#include <cstdint>
+
+using packetmancer::RttDigest;
+
+TEST_CASE("an empty digest has no percentiles") {
+    const RttDigest d;
+    CHECK(d.count() == 0);
+    CHECK_FALSE(d.percentile_ns(50).has_value());
+}
+
+TEST_CASE("up to 64 samples, percentiles are the nearest-rank samples themselves") {
+    RttDigest d;
+    for (std::int64_t ms = 10; ms >= 1; --ms) d.add(ms * 1'000'000);  // 10 ms down to 1 ms
+    CHECK(d.count() == 10);
+    CHECK(*d.percentile_ns(50) == 5'000'000);   // the 5th smallest of 10
+    CHECK(*d.percentile_ns(95) == 10'000'000);  // ceil(9.5) = 10th
+    CHECK(*d.percentile_ns(10) == 1'000'000);
+    CHECK(d.min_ns() == 1'000'000);
+    CHECK(d.max_ns() == 10'000'000);
+}
+
+TEST_CASE("past 64 samples, percentiles come from 1% buckets and stay within 0.5%") {
+    RttDigest d;
+    for (std::int64_t i = 1; i <= 10'000; ++i) d.add(i * 1'000);  // 1 us .. 10 ms, evenly
+    CHECK(d.count() == 10'000);
+    CHECK(*d.percentile_ns(50) == doctest::Approx(5'000'000).epsilon(0.005));
+    CHECK(*d.percentile_ns(99) == doctest::Approx(9'900'000).epsilon(0.005));
+    CHECK(d.min_ns() == 1'000);
+    CHECK(d.max_ns() == 10'000'000);
+}
+
+TEST_CASE("however many samples, at most 256 buckets: the lowest merge, the upper percentiles keep their accuracy") {
+    RttDigest d;
+    // Samples spread over six decades, far more distinct buckets than the limit.
+    std::int64_t v = 1'000;
+    for (int i = 0; i < 5'000; ++i) {
+        d.add(v);
+        v = v * 1013 / 1000 + 1;
+        if (v > 1'000'000'000) v = 1'000;
+    }
+    CHECK(d.count() == 5'000);
+    CHECK(d.percentile_ns(99).has_value());
+    CHECK(*d.percentile_ns(100) <= static_cast<double>(d.max_ns()) * 1.005);
+}
+
+TEST_CASE("a sample from timestamps going backwards (negative) is kept, not lost") {
+    RttDigest d;
+    d.add(-5);
+    d.add(7);
+    CHECK(d.count() == 2);
+    CHECK(d.min_ns() == -5);
+    CHECK(*d.percentile_ns(50) == -5);
+}
