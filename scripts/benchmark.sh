@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Side-by-side throughput and peak memory on one capture: the CLI (Engine<TcpHealth>,
+# Side-by-side throughput and peak memory on one capture: the CLI (TcpHealth and DnsHealth,
 # JSON written), a bare pcap_next_ex loop, and tshark (without analysis, `-q -r`, and
 # with TCP analysis and a conversation tap, `-q -z conv,tcp`) when it is installed.
 #
