@@ -1,10 +1,11 @@
 // TcpHealth: per TCP conversation and direction, the counts of tshark's TCP analysis
 // flags (retransmissions, out-of-order, lost segments, duplicate ACKs, zero windows,
-// ...), resets, handshake RTT and data RTT. Counts follow tshark's display filters:
+// ...), resets, handshake RTT and data RTT, and the conversation's outcome. Counts follow tshark's display filters:
 // `retransmissions` counts frames with `tcp.analysis.retransmission`, which fast and
 // spurious retransmissions carry too.
 #pragma once
 
+#include "packetmancer/detectors/connection_outcome.hpp"
 #include "packetmancer/detectors/rtt_digest.hpp"
 #include "packetmancer/events.hpp"
 #include "packetmancer/flow/conversation.hpp"
@@ -63,9 +64,14 @@ struct TcpConversationHealth {
     TcpDirectionHealth client_to_server{};
     TcpDirectionHealth server_to_client{};
     std::optional<std::int64_t> handshake_rtt_ns;  // tcp.analysis.initial_rtt
+    Outcome outcome{};                             // how it went (connection_outcome.hpp)
 
     [[nodiscard]] std::uint64_t problems() const noexcept {
         return client_to_server.problems() + server_to_client.problems();
+    }
+    // SYNs the client sent beyond the first (retries of an unanswered or lost SYN).
+    [[nodiscard]] std::uint32_t syn_retries() const noexcept {
+        return client_to_server.syns > 1 ? client_to_server.syns - 1 : 0;
     }
     [[nodiscard]] std::uint64_t packets() const noexcept {
         return client_to_server.packets + server_to_client.packets;
@@ -99,6 +105,7 @@ public:
     void on_tcp(const TcpSegmentEvent& event) {
         Live& entry = live_[event.conversation.slot];
         count(entry.direction[event.direction], event);
+        entry.events.on_segment(event.direction, event.tcp.flags, event.tcp.payload_length);
         // tshark shows no ack_rtt when the ACK has the data's own timestamp (a zero
         // delta), so such samples are not RTT samples for us either.
         if (event.analysis.ack_rtt_ns && *event.analysis.ack_rtt_ns != 0)
@@ -117,6 +124,7 @@ public:
         h.client_to_server = std::move(entry.direction[c.client_direction]);
         h.server_to_client = std::move(entry.direction[1 - c.client_direction]);
         if (c.has_handshake_rtt()) h.handshake_rtt_ns = c.tcp.initial_rtt_ns;
+        h.outcome = decide_outcome(entry.events, c.client_direction);
         entry = Live{};
         ++conversations_total_;
         if (h.problems() > 0) ++conversations_with_problems_;
@@ -150,6 +158,7 @@ public:
 private:
     struct Live {
         TcpDirectionHealth direction[2];  // indexed by the conversation's direction
+        ConnectionEvents events;
     };
 
     void remember_if_top(const TcpConversationHealth& h) {

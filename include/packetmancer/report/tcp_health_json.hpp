@@ -67,6 +67,11 @@ inline void write_conversation(JsonWriter& w, const TcpConversationHealth& c) {
     w.key("last_ts").raw_number(epoch_seconds_text(c.last_seen.seconds, c.last_seen.nanoseconds));
     w.member("problems", c.problems());
     w.member("closed_by", flow::close_reason_name(c.closed_by));
+    w.member("outcome", outcome_name(c.outcome.state));
+    w.member("zeek_conn_state", c.outcome.zeek_conn_state);
+    if (c.outcome.state == ConnectionOutcome::reset_by_client || c.outcome.state == ConnectionOutcome::reset_by_server)
+        w.member("data_before_reset", c.outcome.data_before_reset);
+    w.member("syn_retries", c.syn_retries());
     w.key("c2s");
     write_counts(w, c.client_to_server);
     w.key("s2c");

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <string>
 #include <type_traits>
 
@@ -58,6 +59,21 @@ namespace detail_text {
             line += style.dim(fmt::format(", RTT p50 {:.3f} ms ({} samples)", *p50 / 1e6, d.rtt.count()));
     }
     return line;
+}
+
+// "closed", "refused", "no answer after 2 SYN retries", "reset by server after data", ...
+[[nodiscard]] inline std::string outcome_text(const TcpConversationHealth& c, const TextStyle& style) {
+    std::string text(outcome_name(c.outcome.state));
+    std::replace(text.begin(), text.end(), '_', ' ');
+    const auto state = c.outcome.state;
+    if (state == ConnectionOutcome::reset_by_client || state == ConnectionOutcome::reset_by_server)
+        text += c.outcome.data_before_reset ? " after data" : " before data";
+    if (state == ConnectionOutcome::no_answer && c.syn_retries())
+        text += fmt::format(" after {} SYN retr{}", c.syn_retries(), c.syn_retries() == 1 ? "y" : "ies");
+    const bool bad = state == ConnectionOutcome::refused || state == ConnectionOutcome::no_answer ||
+                     state == ConnectionOutcome::reset_by_client || state == ConnectionOutcome::reset_by_server ||
+                     state == ConnectionOutcome::half_open || state == ConnectionOutcome::abandoned;
+    return bad ? style.bad(text) : text;
 }
 
 } // namespace detail_text
@@ -116,9 +132,9 @@ template <class Engine>
                 const auto& c = *top[i];
                 std::string rtt;
                 if (c.handshake_rtt_ns) rtt = fmt::format(", handshake RTT {:.3f} ms", *c.handshake_rtt_ns / 1e6);
-                out += fmt::format("{:>3}. {} <-> {}  stream {}, {} problem frame{}, {:.3f} s{}\n", i + 1,
-                                   c.client.to_string(), c.server.to_string(), c.stream, c.problems(),
-                                   c.problems() == 1 ? "" : "s",
+                out += fmt::format("{:>3}. {} <-> {}  stream {}, {}, {} problem frame{}, {:.3f} s{}\n", i + 1,
+                                   c.client.to_string(), c.server.to_string(), c.stream,
+                                   detail_text::outcome_text(c, style), c.problems(), c.problems() == 1 ? "" : "s",
                                    static_cast<double>(nanoseconds_between(c.first_seen, c.last_seen)) / 1e9, rtt);
                 out += fmt::format("       C->S {}\n", detail_text::direction_line(c.client_to_server, style));
                 out += fmt::format("       S->C {}\n", detail_text::direction_line(c.server_to_client, style));
