@@ -17,15 +17,7 @@ using State = pm::ConnectionOutcome;
 namespace {
 
 pm::TcpConversationHealth conversation_of(const std::vector<Seg>& segments) {
-    pm::Engine<pm::TcpHealth> engine;
-    std::uint64_t number = 0;
-    std::vector<Bytes> frames;  // the engine's events refer to the bytes while it runs
-    for (const auto& s : segments) {
-        frames.push_back(scenario_frame(s));
-        engine.process(frame_at(++number, s.at_ms, frames.back()));
-    }
-    engine.finish();
-    const auto& finished = engine.get<pm::TcpHealth>().finished();
+    const auto finished = health_of(segments);
     REQUIRE(finished.size() == 1);
     return finished.front();
 }

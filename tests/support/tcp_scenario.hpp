@@ -6,6 +6,7 @@
 #include "packet_builder.hpp"
 #include "pcap_writer.hpp"
 
+#include <packetmancer/detectors/tcp_health.hpp>
 #include <packetmancer/engine.hpp>
 #include <packetmancer/flow/tcp_flags.hpp>
 
@@ -110,6 +111,19 @@ inline void export_scenario(const std::vector<Seg>& segments, const std::vector<
     for (std::size_t i = 0; i < verdicts.size(); ++i)
         out << i + 1 << '\t' << verdicts[i].stream << '\t' << names(verdicts[i].flags) << '\t'
             << verdicts[i].duplicate_ack_number << '\n';
+}
+
+// The segments through Engine<TcpHealth>: what TcpHealth concluded about each
+// conversation, in the order they closed.
+inline std::vector<packetmancer::TcpConversationHealth> health_of(const std::vector<Seg>& segments) {
+    packetmancer::Engine<packetmancer::TcpHealth> engine;
+    std::uint64_t number = 0;
+    for (const auto& s : segments) {
+        const Bytes bytes = scenario_frame(s);
+        engine.process(frame_at(++number, s.at_ms, bytes));
+    }
+    engine.finish();
+    return engine.get<packetmancer::TcpHealth>().take_finished();
 }
 
 // Frame numbers start at 1, as in Wireshark; verdicts[i] is frame i + 1.

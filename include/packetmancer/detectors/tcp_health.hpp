@@ -45,6 +45,11 @@ struct TcpDirectionHealth {
     std::uint32_t resets = 0;                    // frames with RST
     std::uint32_t syns = 0;                      // frames with SYN (SYN/ACK included)
     std::uint32_t fins = 0;                      // frames with FIN
+    // Time lost in stalls: before this side's retransmissions that were not fast
+    // retransmissions (timeouts), measured from its previous segment; and while this
+    // side advertised a zero window (its receive buffer full, the peer made to wait).
+    std::int64_t rto_wait_ns = 0;
+    std::int64_t zero_window_ns = 0;
     RttDigest rtt;  // RTT of this direction's data, from the ACKs the peer sent back
 
     // Problem frames, the sum the console ranks conversations by.
@@ -65,6 +70,9 @@ struct TcpConversationHealth {
     TcpDirectionHealth server_to_client{};
     std::optional<std::int64_t> handshake_rtt_ns;  // tcp.analysis.initial_rtt
     Outcome outcome{};                             // how it went (connection_outcome.hpp)
+    // Server response time: from the client's first new data after the server last sent
+    // data, to the server's next data (request to response, pipelining aside).
+    RttDigest response_time;
 
     [[nodiscard]] std::uint64_t problems() const noexcept {
         return client_to_server.problems() + server_to_client.problems();
@@ -106,6 +114,7 @@ public:
         Live& entry = live_[event.conversation.slot];
         count(entry.direction[event.direction], event);
         entry.events.on_segment(event.direction, event.tcp.flags, event.tcp.payload_length);
+        time_stalls_and_responses(entry, event);
         // tshark shows no ack_rtt when the ACK has the data's own timestamp (a zero
         // delta), so such samples are not RTT samples for us either.
         if (event.analysis.ack_rtt_ns && *event.analysis.ack_rtt_ns != 0)
@@ -125,6 +134,14 @@ public:
         h.server_to_client = std::move(entry.direction[1 - c.client_direction]);
         if (c.has_handshake_rtt()) h.handshake_rtt_ns = c.tcp.initial_rtt_ns;
         h.outcome = decide_outcome(entry.events, c.client_direction);
+        // A window still closed when the conversation ends stalled it until its last packet.
+        for (int d = 0; d < 2; ++d) {
+            if (!entry.timing.window_closed[d]) continue;
+            const auto stalled = nanoseconds_between(entry.timing.window_closed_since[d], c.last_seen);
+            auto& health = d == c.client_direction ? h.client_to_server : h.server_to_client;
+            health.zero_window_ns += std::max<std::int64_t>(stalled, 0);
+        }
+        h.response_time = std::move(entry.timing.response_time);
         entry = Live{};
         ++conversations_total_;
         if (h.problems() > 0) ++conversations_with_problems_;
@@ -156,10 +173,55 @@ public:
     }
 
 private:
+    // What the stall and response timers need while a conversation runs.
+    struct Timing {
+        Timestamp last_sent[2]{};
+        bool sent_any[2] = {false, false};
+        Timestamp window_closed_since[2]{};
+        bool window_closed[2] = {false, false};
+        Timestamp request_start{};
+        bool awaiting_response = false;
+        RttDigest response_time;
+    };
+
     struct Live {
         TcpDirectionHealth direction[2];  // indexed by the conversation's direction
         ConnectionEvents events;
+        Timing timing;
     };
+
+    static void time_stalls_and_responses(Live& entry, const TcpSegmentEvent& event) {
+        using namespace flow::analysis_flag;
+        Timing& t = entry.timing;
+        const int d = event.direction;
+        const Timestamp now = event.frame.timestamp;
+        const std::uint32_t f = event.analysis.flags;
+        if ((f & (retransmission | spurious_retransmission)) && !(f & fast_retransmission) && t.sent_any[d]) {
+            const auto waited = nanoseconds_between(t.last_sent[d], now);
+            if (waited > 0) entry.direction[d].rto_wait_ns += waited;
+        }
+        t.last_sent[d] = now;
+        t.sent_any[d] = true;
+        if ((f & zero_window) && !t.window_closed[d]) {
+            t.window_closed[d] = true;
+            t.window_closed_since[d] = now;
+        } else if (t.window_closed[d] && event.tcp.window > 0 && !event.tcp.has(net::tcp_flag::rst)) {
+            t.window_closed[d] = false;
+            const auto stalled = nanoseconds_between(t.window_closed_since[d], now);
+            if (stalled > 0) entry.direction[d].zero_window_ns += stalled;
+        }
+        if (event.tcp.payload_length == 0 || (f & any_retransmission)) return;
+        if (event.from_client()) {
+            if (!t.awaiting_response) {
+                t.awaiting_response = true;
+                t.request_start = now;
+            }
+        } else if (t.awaiting_response) {
+            t.awaiting_response = false;
+            const auto response = nanoseconds_between(t.request_start, now);
+            if (response >= 0) t.response_time.add(response);
+        }
+    }
 
     void remember_if_top(const TcpConversationHealth& h) {
         if (keep_top_ == 0) return;

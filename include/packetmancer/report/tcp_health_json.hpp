@@ -10,6 +10,11 @@ namespace packetmancer::report {
 
 namespace detail_tcp_json {
 
+inline void write_milliseconds(JsonWriter& w, double nanoseconds) {
+    // nanosecond resolution, the finest any capture clock gives
+    w.value(std::round(nanoseconds) / 1e6);
+}
+
 inline void write_counts(JsonWriter& w, const TcpDirectionHealth& d) {
     w.begin_object();
     w.member("packets", d.packets);
@@ -33,13 +38,13 @@ inline void write_counts(JsonWriter& w, const TcpDirectionHealth& d) {
     w.member("resets", d.resets);
     w.member("syns", d.syns);
     w.member("fins", d.fins);
+    w.key("rto_wait_ms");
+    write_milliseconds(w, static_cast<double>(d.rto_wait_ns));
+    w.key("zero_window_ms");
+    write_milliseconds(w, static_cast<double>(d.zero_window_ns));
     w.end_object();
 }
 
-inline void write_milliseconds(JsonWriter& w, double nanoseconds) {
-    // nanosecond resolution, the finest any capture clock gives
-    w.value(std::round(nanoseconds) / 1e6);
-}
 
 inline void write_rtt(JsonWriter& w, const RttDigest& rtt) {
     w.begin_object();
@@ -85,6 +90,8 @@ inline void write_conversation(JsonWriter& w, const TcpConversationHealth& c) {
     w.key("s2c");
     write_rtt(w, c.server_to_client.rtt);
     w.end_object();
+    w.key("response_time_ms");
+    write_rtt(w, c.response_time);
     w.end_object();
 }
 

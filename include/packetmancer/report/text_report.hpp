@@ -54,6 +54,8 @@ namespace detail_text {
     note(d.zero_window_probes, "ZW probes");
     note(d.keep_alives, "keep-alives");
     note(d.window_updates, "window updates");
+    if (d.rto_wait_ns) line += style.bad(fmt::format(", {:.1f} ms waiting for timeouts", static_cast<double>(d.rto_wait_ns) / 1e6));
+    if (d.zero_window_ns) line += style.bad(fmt::format(", window closed {:.1f} ms", static_cast<double>(d.zero_window_ns) / 1e6));
     if (d.rtt.count()) {
         if (const auto p50 = d.rtt.percentile_ns(50))
             line += style.dim(fmt::format(", RTT p50 {:.3f} ms ({} samples)", *p50 / 1e6, d.rtt.count()));
@@ -132,6 +134,8 @@ template <class Engine>
                 const auto& c = *top[i];
                 std::string rtt;
                 if (c.handshake_rtt_ns) rtt = fmt::format(", handshake RTT {:.3f} ms", *c.handshake_rtt_ns / 1e6);
+                if (const auto p50 = c.response_time.percentile_ns(50))
+                    rtt += fmt::format(", response p50 {:.3f} ms", *p50 / 1e6);
                 out += fmt::format("{:>3}. {} <-> {}  stream {}, {}, {} problem frame{}, {:.3f} s{}\n", i + 1,
                                    c.client.to_string(), c.server.to_string(), c.stream,
                                    detail_text::outcome_text(c, style), c.problems(), c.problems() == 1 ? "" : "s",
