@@ -17,7 +17,7 @@ using State = pm::ConnectionOutcome;
 namespace {
 
 pm::TcpConversationHealth conversation_of(const std::vector<Seg>& segments) {
-    const auto finished = health_of(segments);
+    const auto finished = conversations_of(segments);
     REQUIRE(finished.size() == 1);
     return finished.front();
 }

@@ -10,7 +10,7 @@
 using namespace pmtest;
 
 TEST_CASE("server response time: from the client's request to the server's first data, one sample per exchange") {
-    const auto c = health_of(handshake() + std::vector<Seg>{
+    const auto c = conversations_of(handshake() + std::vector<Seg>{
                                                {.seq = 1001, .ack = 5001, .flags = ACK | PSH, .len = 100, .at_ms = 30},
                                                {.seq = 1101, .ack = 5001, .flags = ACK | PSH, .len = 100, .at_ms = 31},
                                                {.from_client = false, .seq = 5001, .ack = 1201, .flags = ACK | PSH, .len = 500, .at_ms = 80},
@@ -24,7 +24,7 @@ TEST_CASE("server response time: from the client's request to the server's first
 }
 
 TEST_CASE("a retransmission after a timeout adds the sender's wait since its previous segment") {
-    const auto c = health_of(handshake() + std::vector<Seg>{
+    const auto c = conversations_of(handshake() + std::vector<Seg>{
                                                {.seq = 1001, .ack = 5001, .flags = ACK | PSH, .len = 100, .at_ms = 30},
                                                // no ACK comes; 200 ms later the same segment again
                                                {.seq = 1001, .ack = 5001, .flags = ACK | PSH, .len = 100, .at_ms = 230},
@@ -36,7 +36,7 @@ TEST_CASE("a retransmission after a timeout adds the sender's wait since its pre
 }
 
 TEST_CASE("a fast retransmission, after three duplicate ACKs, is no timeout: no wait is added") {
-    const auto c = health_of(handshake() + std::vector<Seg>{
+    const auto c = conversations_of(handshake() + std::vector<Seg>{
                                                {.seq = 1001, .ack = 5001, .flags = ACK, .len = 100, .at_ms = 30},
                                                {.seq = 1101, .ack = 5001, .flags = ACK, .len = 100, .at_ms = 31},
                                                {.seq = 1201, .ack = 5001, .flags = ACK, .len = 100, .at_ms = 32},
@@ -52,7 +52,7 @@ TEST_CASE("a fast retransmission, after three duplicate ACKs, is no timeout: no 
 }
 
 TEST_CASE("a zero window stalls the peer until the window reopens; one still shut stalls it to the end") {
-    const auto reopened = health_of(handshake() + std::vector<Seg>{
+    const auto reopened = conversations_of(handshake() + std::vector<Seg>{
                                                       {.seq = 1001, .ack = 5001, .flags = ACK | PSH, .len = 100, .at_ms = 30},
                                                       {.from_client = false, .seq = 5001, .ack = 1101, .flags = ACK, .window = 0, .at_ms = 40},
                                                       {.from_client = false, .seq = 5001, .ack = 1101, .flags = ACK, .window = 8192, .at_ms = 340},
@@ -61,7 +61,7 @@ TEST_CASE("a zero window stalls the peer until the window reopens; one still shu
     CHECK(reopened.server_to_client.zero_window_ns == 300'000'000);
     CHECK(reopened.client_to_server.zero_window_ns == 0);
 
-    const auto shut = health_of(handshake() + std::vector<Seg>{
+    const auto shut = conversations_of(handshake() + std::vector<Seg>{
                                                   {.seq = 1001, .ack = 5001, .flags = ACK | PSH, .len = 100, .at_ms = 30},
                                                   {.from_client = false, .seq = 5001, .ack = 1101, .flags = ACK, .window = 0, .at_ms = 40},
                                                   {.seq = 1101, .ack = 5001, .flags = ACK, .at_ms = 540},

@@ -115,7 +115,7 @@ inline void export_scenario(const std::vector<Seg>& segments, const std::vector<
 
 // The segments through Engine<TcpHealth>: what TcpHealth concluded about each
 // conversation, in the order they closed.
-inline std::vector<packetmancer::TcpConversationHealth> health_of(const std::vector<Seg>& segments) {
+inline std::vector<packetmancer::TcpConversationHealth> conversations_of(const std::vector<Seg>& segments) {
     packetmancer::Engine<packetmancer::TcpHealth> engine;
     std::uint64_t number = 0;
     for (const auto& s : segments) {

@@ -16,7 +16,7 @@
 //   started_before_capture  OTH     no SYN from the client: the capture began mid-conversation
 #pragma once
 
-#include "packetmancer/flow/tcp_flags.hpp"
+#include "packetmancer/net/tcp.hpp"
 
 #include <cstdint>
 #include <string_view>
