@@ -15,6 +15,7 @@
 #include "packetmancer/packet.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -136,10 +137,9 @@ public:
         h.outcome = decide_outcome(entry.events, c.client_direction);
         // A window still closed when the conversation ends stalled it until its last packet.
         for (int d = 0; d < 2; ++d) {
-            if (!entry.timing.window_closed[d]) continue;
-            const auto stalled = nanoseconds_between(entry.timing.window_closed_since[d], c.last_seen);
+            if (!(entry.timing.window_closed & (1u << d))) continue;
             auto& health = d == c.client_direction ? h.client_to_server : h.server_to_client;
-            health.zero_window_ns += std::max<std::int64_t>(stalled, 0);
+            add_elapsed(health.zero_window_ns, entry.timing.window_closed_since_ns[d], c.last_seen.total_nanoseconds());
         }
         h.response_time = std::move(entry.timing.response_time);
         entry = Live{};
@@ -173,16 +173,25 @@ public:
     }
 
 private:
-    // What the stall and response timers need while a conversation runs.
+    // What the stall and response timers need while a conversation runs (kept small:
+    // one of these per live conversation).
     struct Timing {
-        Timestamp last_sent[2]{};
-        bool sent_any[2] = {false, false};
-        Timestamp window_closed_since[2]{};
-        bool window_closed[2] = {false, false};
-        Timestamp request_start{};
+        std::int64_t last_sent_ns[2] = {0, 0};
+        std::int64_t window_closed_since_ns[2] = {0, 0};
+        std::int64_t request_start_ns = 0;
+        std::uint8_t sent_any = 0;       // bit per direction
+        std::uint8_t window_closed = 0;  // bit per direction
         bool awaiting_response = false;
         RttDigest response_time;
     };
+
+    // Time from `from` to `to` added to `total`, if it is positive; saturating, since a
+    // packet source may hand out any timestamps at all.
+    static void add_elapsed(std::int64_t& total, std::int64_t from, std::int64_t to) noexcept {
+        std::int64_t d = 0;
+        if (__builtin_sub_overflow(to, from, &d) || d <= 0) return;
+        if (__builtin_add_overflow(total, d, &total)) total = INT64_MAX;
+    }
 
     struct Live {
         TcpDirectionHealth direction[2];  // indexed by the conversation's direction
@@ -194,32 +203,31 @@ private:
         using namespace flow::analysis_flag;
         Timing& t = entry.timing;
         const int d = event.direction;
-        const Timestamp now = event.frame.timestamp;
+        const auto bit = static_cast<std::uint8_t>(1u << d);
+        const std::int64_t now = event.frame.timestamp.total_nanoseconds();
         const std::uint32_t f = event.analysis.flags;
-        if ((f & (retransmission | spurious_retransmission)) && !(f & fast_retransmission) && t.sent_any[d]) {
-            const auto waited = nanoseconds_between(t.last_sent[d], now);
-            if (waited > 0) entry.direction[d].rto_wait_ns += waited;
-        }
-        t.last_sent[d] = now;
-        t.sent_any[d] = true;
-        if ((f & zero_window) && !t.window_closed[d]) {
-            t.window_closed[d] = true;
-            t.window_closed_since[d] = now;
-        } else if (t.window_closed[d] && event.tcp.window > 0 && !event.tcp.has(net::tcp_flag::rst)) {
-            t.window_closed[d] = false;
-            const auto stalled = nanoseconds_between(t.window_closed_since[d], now);
-            if (stalled > 0) entry.direction[d].zero_window_ns += stalled;
+        if ((f & (retransmission | spurious_retransmission)) && !(f & fast_retransmission) && (t.sent_any & bit))
+            add_elapsed(entry.direction[d].rto_wait_ns, t.last_sent_ns[d], now);
+        t.last_sent_ns[d] = now;
+        t.sent_any |= bit;
+        if ((f & zero_window) && !(t.window_closed & bit)) {
+            t.window_closed |= bit;
+            t.window_closed_since_ns[d] = now;
+        } else if ((t.window_closed & bit) && event.tcp.window > 0 && !event.tcp.has(net::tcp_flag::rst)) {
+            t.window_closed &= static_cast<std::uint8_t>(~bit);
+            add_elapsed(entry.direction[d].zero_window_ns, t.window_closed_since_ns[d], now);
         }
         if (event.tcp.payload_length == 0 || (f & any_retransmission)) return;
         if (event.from_client()) {
             if (!t.awaiting_response) {
                 t.awaiting_response = true;
-                t.request_start = now;
+                t.request_start_ns = now;
             }
         } else if (t.awaiting_response) {
             t.awaiting_response = false;
-            const auto response = nanoseconds_between(t.request_start, now);
-            if (response >= 0) t.response_time.add(response);
+            std::int64_t response = 0;
+            if (!__builtin_sub_overflow(now, t.request_start_ns, &response) && response >= 0)
+                t.response_time.add(response);
         }
     }
 
