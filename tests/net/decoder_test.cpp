@@ -204,6 +204,16 @@ TEST_CASE("UDP datagrams; VXLAN tunnels decode to the inner TCP segment") {
     REQUIRE(udp.transport == net::Transport::udp);
     CHECK(udp.udp.destination_port == 53);
     CHECK(udp.udp.payload_length == 20);
+    CHECK(udp.payload().size() == 20);
+
+    // Ethernet pads short frames: the padding is not payload. A snaplen cut is.
+    const Bytes padded = ethernet_frame(ipv4_packet(udp_ip, udp_datagram(5353, 53, 2)), 0x0800);
+    Bytes with_padding = padded;
+    with_padding.resize(60, 0);
+    CHECK(decode(with_padding, LinkType::ethernet).payload().size() == 2);
+    const Bytes long_frame = ethernet_frame(ipv4_packet(udp_ip, udp_datagram(5353, 53, 100)), 0x0800);
+    const Bytes cut(long_frame.begin(), long_frame.begin() + 14 + 20 + 8 + 30);
+    CHECK(decode(cut, LinkType::ethernet).payload().size() == 30);
 
     Bytes vxlan{0x08, 0, 0, 0, 0, 0, 1, 0};
     const Bytes inner = ethernet_frame(sample_ipv4_tcp(), 0x0800);

@@ -20,6 +20,7 @@
 #include "packetmancer/flow/conversation.hpp"
 #include "packetmancer/flow/tcp_flags.hpp"
 #include "packetmancer/net/dns.hpp"
+#include "packetmancer/report/digest_json.hpp"
 #include "packetmancer/report/json_writer.hpp"
 #include "packetmancer/report/report_options.hpp"
 
@@ -27,7 +28,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -80,12 +80,9 @@ public:
 
     void on_udp(const UdpDatagramEvent& e) {
         if (e.udp.source_port != net::dns_port && e.udp.destination_port != net::dns_port) return;
-        const net::Bytes after_header = e.packet.transport_bytes.size() > 8 ? e.packet.transport_bytes.subspan(8)
-                                                                            : net::Bytes{};
-        const net::Bytes payload = after_header.first(std::min<std::size_t>(after_header.size(), e.udp.payload_length));
         const net::Endpoint source{e.packet.ip.source, e.udp.source_port};
         const net::Endpoint destination{e.packet.ip.destination, e.udp.destination_port};
-        handle_message(e.frame, payload, source, destination, dns_detail::not_tcp);
+        handle_message(e.frame, e.packet.payload(), source, destination, dns_detail::not_tcp);
     }
 
     void on_tcp(const TcpSegmentEvent& e) {
@@ -103,11 +100,8 @@ public:
             stream = tcp_streams_.try_emplace(e.conversation.id).first;
         }
         auto& direction = stream->second[static_cast<std::size_t>(e.direction)];
-        const net::Bytes segment = e.packet.transport_bytes.size() > e.tcp.header_length
-                                       ? e.packet.transport_bytes.subspan(e.tcp.header_length)
-                                       : net::Bytes{};
-        const bool cut_by_snaplen = segment.size() < e.tcp.payload_length;
-        const net::Bytes payload = segment.first(std::min<std::size_t>(segment.size(), e.tcp.payload_length));
+        const net::Bytes payload = e.packet.payload();
+        const bool cut_by_snaplen = payload.size() < e.tcp.payload_length;
         const net::Endpoint& source = e.conversation.sender(e.direction);
         const net::Endpoint& destination = e.conversation.sender(1 - e.direction);
         direction.on_data(e.tcp.seq, payload, [&](net::Bytes head, std::size_t) {
@@ -190,7 +184,7 @@ public:
             if (rcodes_[r]) w.member(net::dns_rcode_name(r), rcodes_[r]);
         w.end_object();
         w.key("response_time_ms");
-        write_times(w, response_time_);
+        report::write_digest_ms(w, response_time_, report::JsonWriter::single_line);
         w.key("failing_names").begin_object();
         w.member("exact", failing_names_.exact());
         w.key("top").begin_array();
@@ -219,7 +213,7 @@ public:
             w.member("unanswered", s->unanswered);
             w.member("error_responses", s->error_responses);
             w.key("response_time_ms");
-            write_times(w, s->response_time);
+            report::write_digest_ms(w, s->response_time, report::JsonWriter::single_line);
             w.end_object();
         }
         w.end_array();
@@ -357,20 +351,6 @@ private:
         }
         if (!new_query) return nullptr;
         return &servers_[endpoint];
-    }
-
-    static void write_times(report::JsonWriter& w, const RttDigest& d) {
-        w.begin_object(report::JsonWriter::single_line);
-        w.member("samples", d.count());
-        for (const auto& [key, p] : {std::pair{"p50", 50.0}, std::pair{"p95", 95.0}, std::pair{"p99", 99.0}}) {
-            w.key(key);
-            if (const auto v = d.percentile_ns(p)) w.value(std::round(*v) / 1e6);
-            else w.null();
-        }
-        w.key("max");
-        if (d.count()) w.value(static_cast<double>(d.max_ns()) / 1e6);
-        else w.null();
-        w.end_object();
     }
 
     [[nodiscard]] static std::string milliseconds_text(double ns) { return fmt::format("{:.3f} ms", ns / 1e6); }

@@ -12,6 +12,7 @@
 #include "packetmancer/net/undecoded.hpp"
 #include "packetmancer/packet.hpp"
 
+#include <cstddef>
 #include <cstdint>
 
 namespace packetmancer::net {
@@ -26,6 +27,25 @@ struct DecodedPacket {
     TcpHeader tcp{};                         // valid when transport == tcp
     UdpHeader udp{};                         // valid when transport == udp
     Bytes transport_bytes{};                 // captured bytes from the TCP/UDP header on
+
+    // The captured part of the TCP or UDP payload: after the header, and never past the
+    // payload length the headers state (so no Ethernet padding). Shorter than that
+    // length when the snaplen cut the frame. Empty for other frames.
+    [[nodiscard]] Bytes payload() const noexcept {
+        std::size_t header = 0, length = 0;
+        if (transport == Transport::tcp) {
+            header = tcp.header_length;
+            length = tcp.payload_length;
+        } else if (transport == Transport::udp) {
+            header = 8;
+            length = udp.payload_length;
+        } else {
+            return {};
+        }
+        if (transport_bytes.size() <= header) return {};
+        const Bytes after_header = transport_bytes.subspan(header);
+        return after_header.first(after_header.size() < length ? after_header.size() : length);
+    }
 };
 
 inline constexpr std::uint16_t vxlan_port = 4789;   // RFC 7348

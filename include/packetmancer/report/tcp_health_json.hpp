@@ -4,16 +4,12 @@
 
 #include "packetmancer/detectors/tcp_health.hpp"
 #include "packetmancer/report/capture_info.hpp"
+#include "packetmancer/report/digest_json.hpp"
 #include "packetmancer/report/json_writer.hpp"
 
 namespace packetmancer::report {
 
 namespace detail_tcp_json {
-
-inline void write_milliseconds(JsonWriter& w, double nanoseconds) {
-    // nanosecond resolution, the finest any capture clock gives
-    w.value(std::round(nanoseconds) / 1e6);
-}
 
 inline void write_counts(JsonWriter& w, const TcpDirectionHealth& d) {
     w.begin_object();
@@ -46,19 +42,6 @@ inline void write_counts(JsonWriter& w, const TcpDirectionHealth& d) {
 }
 
 
-inline void write_rtt(JsonWriter& w, const RttDigest& rtt) {
-    w.begin_object();
-    w.member("samples", rtt.count());
-    for (const auto& [name, p] : {std::pair{"p50", 50.0}, std::pair{"p95", 95.0}, std::pair{"p99", 99.0}}) {
-        w.key(name);
-        if (const auto v = rtt.percentile_ns(p)) write_milliseconds(w, *v);
-        else w.null();
-    }
-    w.key("max");
-    if (rtt.count()) write_milliseconds(w, static_cast<double>(rtt.max_ns()));
-    else w.null();
-    w.end_object();
-}
 
 inline void write_conversation(JsonWriter& w, const TcpConversationHealth& c) {
     w.begin_object(JsonWriter::single_line);
@@ -86,12 +69,12 @@ inline void write_conversation(JsonWriter& w, const TcpConversationHealth& c) {
     if (c.handshake_rtt_ns) write_milliseconds(w, static_cast<double>(*c.handshake_rtt_ns));
     else w.null();
     w.key("c2s");
-    write_rtt(w, c.client_to_server.rtt);
+    write_digest_ms(w, c.client_to_server.rtt);
     w.key("s2c");
-    write_rtt(w, c.server_to_client.rtt);
+    write_digest_ms(w, c.server_to_client.rtt);
     w.end_object();
     w.key("response_time_ms");
-    write_rtt(w, c.response_time);
+    write_digest_ms(w, c.response_time);
     w.end_object();
 }
 
