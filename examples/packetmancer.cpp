@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unistd.h>
@@ -23,16 +24,19 @@ enum ExitCode : int {
     unreadable_input = 3,
     damaged_input = 4,
     output_error = 5,
+    severity_reached = 6,
 };
 
 constexpr std::string_view usage_text =
     "usage: packetmancer --file PATH|- [--top N] [--json PATH|-] [--idle-timeout SECONDS]\n"
-    "                    [--max-conversations N] [--no-color]\n"
+    "                    [--max-conversations N] [--fail-on low|medium|high] [--lang en|es]\n"
+    "                    [--no-color]\n"
     "\n"
     "Reads a pcap or pcapng capture (\"-\" for standard input) and reports the health of\n"
     "every TCP conversation: retransmissions, out-of-order and lost segments, duplicate\n"
     "ACKs, zero windows, resets and RTT, counted as Wireshark's TCP analysis counts them,\n"
     "and of name resolution: DNS queries unanswered or failed (by rcode), response times.\n"
+    "It leads with a verdict: what is wrong, where, how sure, and which frames show it.\n"
     "\n"
     "options:\n"
     "  --file PATH|-   capture to read (required)\n"
@@ -44,6 +48,12 @@ constexpr std::string_view usage_text =
     "  --max-conversations N\n"
     "                  live conversations at most (default 500000); past it the least\n"
     "                  recently active is closed early and the report says so\n"
+    "  --fail-on SEVERITY\n"
+    "                  exit with code 6 when a TCP conversation reaches SEVERITY (low,\n"
+    "                  medium or high), for scripts and CI\n"
+    "  --lang en|es    language of the explanations (default: from LC_ALL, LC_MESSAGES\n"
+    "                  or LANG; English unless it names Spanish); JSON keys and ids stay\n"
+    "                  English\n"
     "  --no-color      no colour, even on a terminal (NO_COLOR in the environment works too)\n"
     "  --help          this text\n"
     "  --version       the version\n"
@@ -54,7 +64,8 @@ constexpr std::string_view usage_text =
     "  3  the input cannot be opened, is not a capture, or has a link type we do not decode\n"
     "  4  the capture is damaged: everything before the damage is reported, with where\n"
     "     reading stopped\n"
-    "  5  the JSON report cannot be written\n";
+    "  5  the JSON report cannot be written\n"
+    "  6  --fail-on: a conversation reached that severity (codes 3 to 5 take precedence)\n";
 
 struct Options {
     std::string file;
@@ -62,6 +73,8 @@ struct Options {
     std::size_t top = 5;
     pm::flow::TrackerLimits limits{};
     bool no_colour = false;
+    std::optional<pm::diagnosis::Severity> fail_on;
+    pm::diagnosis::Language language = pm::diagnosis::language_from_environment();
 };
 
 int fail(int code, const std::string& message) {
@@ -119,6 +132,17 @@ int parse(int argc, char** argv, Options& options) {
             if (!v || !parse_count(v, n) || n == 0)
                 return fail(usage_error, "--max-conversations needs a positive whole number");
             options.limits.max_conversations = n;
+        } else if (arg == "--fail-on") {
+            const char* v = value(arg);
+            const auto level = v ? pm::diagnosis::parse_severity(v) : std::nullopt;
+            if (!level || *level == pm::diagnosis::Severity::ok)
+                return fail(usage_error, "--fail-on needs a severity: low, medium or high");
+            options.fail_on = level;
+        } else if (arg == "--lang") {
+            const char* v = value(arg);
+            const auto language = v ? pm::diagnosis::parse_language(v) : std::nullopt;
+            if (!language) return fail(usage_error, "--lang needs a language: en or es");
+            options.language = *language;
         } else if (arg == "--top") {
             const char* v = value(arg);
             if (!v || !parse_count(v, options.top))
@@ -163,7 +187,8 @@ int main(int argc, char** argv) {
 
     using Engine = pm::Engine<pm::TcpHealth, pm::DnsHealth>;
     Engine engine(options.limits, pm::TcpHealth(options.top), pm::DnsHealth());
-    pm::report::JsonReport<Engine> json(json_out);
+    const pm::report::ReportOptions report_options{options.top, options.language};
+    pm::report::JsonReport<Engine> json(json_out, report_options);
     // Finished conversations are written (or, without --json, dropped) as they come, so
     // memory follows the live conversations only.
     const auto drain = [&] {
@@ -183,7 +208,6 @@ int main(int argc, char** argv) {
                                  reader.records_over_snaplen()};
     if (status == pm::io::ReadStatus::damaged)
         info.stopped = pm::report::ReadStop{reader.records_read(), reader.offset(), reader.error()};
-    const pm::report::ReportOptions report_options{options.top};
 
     if (json_out) {
         json.finish(engine, info, report_options, pm::io::CaptureReader::link_type_name);
@@ -205,5 +229,6 @@ int main(int argc, char** argv) {
         return fail(damaged_input, fmt::format("{}: capture damaged after record {}: {}", info.file,
                                                info.stopped->records_read, info.stopped->reason));
     }
+    if (options.fail_on && engine.get<pm::TcpHealth>().verdict().severity() >= *options.fail_on) return severity_reached;
     return analysed;
 }

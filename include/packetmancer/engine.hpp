@@ -140,7 +140,8 @@ private:
             const net::Endpoint destination{decoded_.ip.destination, decoded_.tcp.destination_port};
             const flow::TrackedSegment tracked =
                 tracker_.track(source, destination, decoded_.tcp, frame.timestamp, frame.number,
-                               [this](const flow::Conversation& c) { close_conversation(c); });
+                               [this](const flow::Conversation& c) { close_conversation(c); },
+                               decoded_.ip.identification);
             if (tracked.opened) {
                 fan_out([&](auto& d) {
                     if constexpr (HasOnConversationOpen<std::decay_t<decltype(d)>>)

@@ -6,6 +6,7 @@
 #include "packetmancer/detector.hpp"
 #include "packetmancer/detectors/dns_health.hpp"
 #include "packetmancer/detectors/tcp_health.hpp"
+#include "packetmancer/diagnosis/render.hpp"
 #include "packetmancer/engine.hpp"
 #include "packetmancer/events.hpp"
 #include "packetmancer/io/capture_reader.hpp"

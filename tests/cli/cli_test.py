@@ -21,9 +21,12 @@ GOLDEN = os.path.join(ROOT, "tests", "golden")
 results = {"passed": 0, "failed": 0}
 
 
-def run(*args, stdin=None):
+def run(*args, stdin=None, locale=None):
+    # The caller's locale would choose the explanations' language: tests choose it.
+    env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES", "LANG")}
+    env.update(locale or {})
     proc = subprocess.run([CLI, *args], cwd=ROOT, capture_output=True, stdin=stdin, timeout=120,
-                          env=dict(os.environ, NO_COLOR=""))
+                          env=dict(env, NO_COLOR=""))
     return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
 
 
@@ -231,11 +234,37 @@ def main():
         rc, version, _ = run("--version")
         check("--version", rc == 0 and version.startswith("packetmancer "))
 
+        # --fail-on: exit code 6 when a conversation reaches the severity, reports complete.
+        rc, out, _ = run("--file", SAMPLE, "--fail-on", "high")
+        check("--fail-on high on a capture with a high finding exits 6", rc == 6 and "Verdict: HIGH" in out, "rc %d" % rc)
+        dns_sample = os.path.join("examples", "captures", "dns-lookups.pcap")
+        rc, _, _ = run("--file", dns_sample, "--fail-on", "low")
+        check("--fail-on low on a healthy capture exits 0", rc == 0, "rc %d" % rc)
+        expect_error("bad --fail-on", ["--file", SAMPLE, "--fail-on", "ok"], 2,
+                     "packetmancer: --fail-on needs a severity: low, medium or high")
+        expect_error("bad --lang", ["--file", SAMPLE, "--lang", "fr"], 2, "packetmancer: --lang needs a language: en or es")
+
+        # Language: --lang, else LC_ALL, LC_MESSAGES, LANG; ids, keys and filters stay English.
+        rc, es, _ = run("--file", SAMPLE, "--lang", "es")
+        check("--lang es", rc == 0 and "Veredicto" in es and "tcp.receiver.zero_window" in es and "anunció una ventana cero" in es)
+        rc, es_env, _ = run("--file", SAMPLE, locale={"LANG": "es_ES.UTF-8"})
+        check("LANG=es_ES.UTF-8 gives Spanish", es_env == es)
+        rc, en_env, _ = run("--file", SAMPLE, locale={"LANG": "es_ES.UTF-8", "LC_ALL": "C"})
+        check("LC_ALL=C overrides LANG", "Verdict:" in en_env and "Veredicto" not in en_env)
+        rc, es_messages, _ = run("--file", SAMPLE, locale={"LANG": "en_US.UTF-8", "LC_MESSAGES": "es_MX"})
+        check("LC_MESSAGES overrides LANG", es_messages == es)
+        rc, en_flag, _ = run("--file", SAMPLE, "--lang", "en", locale={"LC_ALL": "es_ES.UTF-8"})
+        check("--lang overrides the environment", "Verdict:" in en_flag)
+        rc, es_json, _ = run("--file", SAMPLE, "--lang", "es", "--json", "-")
+        es_report = json.loads(es_json)["detectors"]["tcp_health"]
+        en_report = json.loads(from_file)["detectors"]["tcp_health"]
+        check("JSON in Spanish keeps keys and ids", es_report["verdict"]["findings"][0]["id"] == en_report["verdict"]["findings"][0]["id"]
+              and es_report["verdict"]["findings"][0]["example"]["explanation"] != en_report["verdict"]["findings"][0]["example"]["explanation"])
+
         # Golden output: console text (piped, so no colour) and JSON.
         rc, text, _ = run("--file", SAMPLE)
         rc, top3, _ = run("--file", SAMPLE, "--top", "3")
         check("no colour when piped", "\x1b[" not in text)
-        dns_sample = os.path.join("examples", "captures", "dns-lookups.pcap")
         rc, dns_text, _ = run("--file", dns_sample)
         rc, dns_json, _ = run("--file", dns_sample, "--json", "-")
         for name, actual in (("lossy-transfer.txt", text), ("lossy-transfer.top3.txt", top3),

@@ -5,9 +5,15 @@ For each capture, tshark's per-frame TCP analysis flags are added up per convers
 (tcp.stream) and per direction (keyed by the sending endpoint), the CLI's JSON report is
 read, conversations are paired by their endpoints and nearest first timestamp, and every
 metric is compared. Agreement per metric = 1 - sum|tshark - ours| / max(1, sum tshark).
+Timing is checked per conversation, and its agreement is the share that passes: the
+handshake RTT must equal tcp.analysis.initial_rtt (to 1 us), and the p50, p95, p99 and
+maximum of each direction's RTT must be within 5% (or 0.05 ms) of those of the
+tcp.analysis.ack_rtt values (nearest rank); a conversation of tshark's that the CLI
+lacks fails them all.
 
 usage: corpus_vs_tshark.py --cli PATH [--captures DIR] [--jobs N] [--min-agreement 0.995]
-Exit 0 when every metric reaches the minimum and the CLI never crashed, hung or used an
+                           [--min-timing-agreement 1.0] [--list]
+Exit 0 when every metric reaches its minimum and the CLI never crashed, hung or used an
 undocumented exit code; 1 otherwise; 77 (skipped) when the corpus or tshark is absent."""
 
 import argparse
@@ -36,6 +42,9 @@ COUNTS = [
     ("syn", "syns"), ("fin", "fins"),
 ]
 DOCUMENTED_EXIT_CODES = {0, 3, 4}
+# RTT statistics of each direction compared with those of tshark's tcp.analysis.ack_rtt
+# values (nearest-rank percentiles, and the largest), within 5% or 0.05 ms
+RTT_STATISTICS = ("p50", "p95", "p99", "max")
 
 
 def nearest_rank(values, p):
@@ -63,9 +72,9 @@ def tshark_conversations(capture):
         d["syn"] += bool(fr["tcp_flags"] & 0x02)
         d["fin"] += bool(fr["tcp_flags"] & 0x01)
         if fr["initial_rtt"] and c["handshake"] is None:
-            c["handshake"] = float(fr["initial_rtt"]) * 1000.0
+            c["handshake"] = tshark_fields.nanoseconds(fr["initial_rtt"]) / 1e6
         if fr["ack_rtt"]:
-            c["dirs"][fr["dst"]]["rtt"].append(float(fr["ack_rtt"]) * 1000.0)
+            c["dirs"][fr["dst"]]["rtt"].append(tshark_fields.nanoseconds(fr["ack_rtt"]) / 1e6)
     return list(conversations.values())
 
 
@@ -128,33 +137,39 @@ def compare_capture(cli, capture):
         s[1] += o
         s[2] += abs(t - o)
 
+    def check(metric, ok_):
+        s = sums.setdefault(metric, [0.0, 0.0, 0.0])
+        s[0] += 1
+        s[1] += ok_
+        s[2] += not ok_
+
+    def check_timing(theirs_c, ours_c):
+        """Handshake RTT to 1 us; RTT p50, p95, p99 and max of each direction within 5%
+        (or 0.05 ms). A conversation of tshark's that we lack fails all of its checks."""
+        for endpoint, td in theirs_c["dirs"].items():
+            orr = (ours_c["dirs"].get(endpoint, {}).get("rtt") if ours_c else None) or {}
+            if td["rtt"]:
+                for key in RTT_STATISTICS:
+                    t = max(td["rtt"]) if key == "max" else nearest_rank(td["rtt"], int(key[1:]))
+                    o = orr.get(key)
+                    check("rtt.%s within 5%%" % key, o is not None and abs(o - t) <= max(0.05, 0.05 * abs(t)))
+        if theirs_c["handshake"] is not None:
+            o = ours_c["handshake"] if ours_c else None
+            check("handshake_rtt exact (1 us)", o is not None and abs(o - theirs_c["handshake"]) <= 0.001)
+
     for i, j in pairs:
         for endpoint, td in theirs[i]["dirs"].items():
             od = ours[j]["dirs"].get(endpoint, {})
             for tk, ok in COUNTS:
                 add(ok, td[tk], od.get(ok, 0))
-            orr = od.get("rtt") or {}
-            add("rtt.samples", len(td["rtt"]), orr.get("samples") or 0)
-            if td["rtt"]:
-                for p in (50, 95):
-                    t = nearest_rank(td["rtt"], p)
-                    o = orr.get("p%d" % p)
-                    s = sums.setdefault("rtt.p%d within 5%%" % p, [0.0, 0.0, 0.0])
-                    s[0] += 1
-                    ok_ = o is not None and abs(o - t) <= max(0.05, 0.05 * t)
-                    s[1] += ok_
-                    s[2] += not ok_
-        if theirs[i]["handshake"] is not None:
-            s = sums.setdefault("handshake_rtt exact (1 us)", [0.0, 0.0, 0.0])
-            o = ours[j]["handshake"]
-            ok_ = o is not None and abs(o - theirs[i]["handshake"]) <= 0.001
-            s[0] += 1
-            s[1] += ok_
-            s[2] += not ok_
+            add("rtt.samples", len(td["rtt"]), (od.get("rtt") or {}).get("samples") or 0)
+        check_timing(theirs[i], ours[j])
     for i in lone_theirs:
         for td in theirs[i]["dirs"].values():
             for tk, ok in COUNTS:
                 add(ok, td[tk], 0)
+            add("rtt.samples", len(td["rtt"]), 0)
+        check_timing(theirs[i], None)
     for j in lone_ours:
         for od in ours[j]["dirs"].values():
             for _, ok in COUNTS:
@@ -171,6 +186,8 @@ def main():
     ap.add_argument("--captures", default=os.environ.get("PACKETMANCER_CORPUS", default_corpus))
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--min-agreement", type=float, default=0.995)
+    ap.add_argument("--min-timing-agreement", type=float, default=1.0,
+                    help="for the per-conversation handshake and RTT checks")
     ap.add_argument("--list", action="store_true", help="list each capture that disagrees")
     args = ap.parse_args()
     if not os.path.isdir(args.captures):
@@ -208,13 +225,15 @@ def main():
         if "within" in metric or "exact" in metric:
             agreement = o / t if t else 1.0
             t_text, o_text = "%d" % t, "%d ok" % o
+            minimum = args.min_timing_agreement
         else:
             agreement = 1.0 - d / max(1.0, t)
             t_text, o_text = "%d" % t, "%d" % o
-        below = agreement < args.min_agreement
+            minimum = args.min_agreement
+        below = agreement < minimum
         failed += below
         print("%-30s %12s %12s %10d %8.2f%%%s" % (metric, t_text, o_text, d, 100 * agreement,
-                                                 "  BELOW %.1f%%" % (100 * args.min_agreement) if below else ""))
+                                                 "  BELOW %.1f%%" % (100 * minimum) if below else ""))
     for p in problems:
         print("PROBLEM", p)
     passed = len(captures) - len(problems)

@@ -46,6 +46,20 @@ def _last(value):
     return value.rsplit(",", 1)[-1] if value else ""
 
 
+def nanoseconds(text):
+    """A time interval as tshark prints it (tcp.analysis.ack_rtt, initial_rtt...), in
+    integer nanoseconds; None when empty. tshark prints seconds, a dot and the nanosecond
+    part as %09d without normalising it, so a capture timestamp whose fraction is a second
+    or more (fuzzed files) gives a 10-digit fraction: "1.1147483649" is 1 s + 1147483649 ns,
+    and "-0.1000000000" is -1 s, not -0.1 s. A leading "-" applies to the whole value."""
+    if not text:
+        return None
+    negative = text.startswith("-")
+    whole, _, frac = text.lstrip("-").partition(".")
+    value = int(whole or "0") * 1_000_000_000 + int(frac.ljust(9, "0") if len(frac) < 9 else frac)
+    return -value if negative else value
+
+
 def frames(capture):
     """Yields a dict per frame that tshark gives a TCP stream, for live (not quoted) TCP."""
     cmd = ["tshark", "-r", capture, "-n", "-T", "fields", "-E", "separator=/t",

@@ -35,6 +35,10 @@ struct Seg {
     double at_ms = 0;
     std::optional<std::uint8_t> window_scale;
     std::uint16_t client_port = 40000;
+    std::optional<std::uint16_t> mss;  // the MSS option (SYNs)
+    std::uint32_t captured = 0;        // bytes kept by the capture (a snaplen); 0: the whole frame
+    std::uint16_t ip_id = 0;           // the IPv4 identification
+    std::optional<std::uint32_t> tsval;  // a TCP timestamp option with this TSval
 };
 
 struct Verdict {
@@ -75,7 +79,10 @@ inline Bytes scenario_frame(const Seg& s) {
     t.window = s.window;
     t.payload = s.len;
     t.window_scale = s.window_scale;
+    t.mss = s.mss;
+    if (s.tsval) t.timestamps = std::pair<std::uint32_t, std::uint32_t>{*s.tsval, 0};
     Ipv4Spec ip;
+    ip.identification = s.ip_id;
     if (!s.from_client) std::swap(ip.source, ip.destination);
     return ethernet_frame(ipv4_packet(ip, tcp_segment(t)), 0x0800);
 }
@@ -120,7 +127,9 @@ inline std::vector<packetmancer::TcpConversationHealth> conversations_of(const s
     std::uint64_t number = 0;
     for (const auto& s : segments) {
         const Bytes bytes = scenario_frame(s);
-        engine.process(frame_at(++number, s.at_ms, bytes));
+        packetmancer::Frame frame = frame_at(++number, s.at_ms, bytes);
+        if (s.captured && s.captured < bytes.size()) frame.bytes = frame.bytes.first(s.captured);
+        engine.process(frame);
     }
     engine.finish();
     return engine.get<packetmancer::TcpHealth>().take_finished();

@@ -1,12 +1,17 @@
 // TcpHealth: per TCP conversation and direction, the counts of tshark's TCP analysis
 // flags (retransmissions, out-of-order, lost segments, duplicate ACKs, zero windows,
-// ...), resets, handshake RTT and data RTT, and the conversation's outcome. Counts follow tshark's display filters:
+// ...), resets, handshake RTT and data RTT, the conversation's outcome, and its
+// diagnosis (findings with evidence frames, and a severity); for the capture, the
+// verdict over all conversations. Counts follow tshark's display filters:
 // `retransmissions` counts frames with `tcp.analysis.retransmission`, which fast and
 // spurious retransmissions carry too.
 #pragma once
 
 #include "packetmancer/detectors/connection_outcome.hpp"
 #include "packetmancer/detectors/rtt_digest.hpp"
+#include "packetmancer/detectors/tcp_conversation_health.hpp"
+#include "packetmancer/diagnosis/capture_verdict.hpp"
+#include "packetmancer/diagnosis/tcp_rules.hpp"
 #include "packetmancer/events.hpp"
 #include "packetmancer/flow/conversation.hpp"
 #include "packetmancer/flow/tcp_flags.hpp"
@@ -17,83 +22,12 @@
 #include <algorithm>
 #include <climits>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <vector>
 
 namespace packetmancer {
-
-// Frames sent in one direction of a conversation, by what tshark says about them.
-struct TcpDirectionHealth {
-    std::uint64_t packets = 0;
-    std::uint64_t payload_bytes = 0;
-    std::uint32_t retransmissions = 0;           // tcp.analysis.retransmission (includes the next two)
-    std::uint32_t fast_retransmissions = 0;      // tcp.analysis.fast_retransmission
-    std::uint32_t spurious_retransmissions = 0;  // tcp.analysis.spurious_retransmission
-    std::uint32_t out_of_order = 0;              // tcp.analysis.out_of_order
-    std::uint32_t duplicate_acks = 0;            // tcp.analysis.duplicate_ack (frames)
-    std::uint32_t duplicate_ack_events = 0;      // runs of duplicate ACKs that reach 3
-    std::uint32_t zero_window_events = 0;        // tcp.analysis.zero_window (frames)
-    std::uint32_t zero_window_probes = 0;        // tcp.analysis.zero_window_probe
-    std::uint32_t zero_window_probe_acks = 0;    // tcp.analysis.zero_window_probe_ack
-    std::uint32_t window_full = 0;               // tcp.analysis.window_full
-    std::uint32_t keep_alives = 0;               // tcp.analysis.keep_alive
-    std::uint32_t keep_alive_acks = 0;           // tcp.analysis.keep_alive_ack
-    std::uint32_t lost_segments = 0;             // tcp.analysis.lost_segment
-    std::uint32_t acked_unseen = 0;              // tcp.analysis.ack_lost_segment
-    std::uint32_t window_updates = 0;            // tcp.analysis.window_update
-    std::uint32_t reused_ports = 0;              // tcp.analysis.reused_ports
-    std::uint32_t resets = 0;                    // frames with RST
-    std::uint32_t syns = 0;                      // frames with SYN (SYN/ACK included)
-    std::uint32_t fins = 0;                      // frames with FIN
-    // Time lost in stalls: before this side's retransmissions that were not fast
-    // retransmissions (timeouts), measured from its previous segment; and while this
-    // side advertised a zero window (its receive buffer full, the peer made to wait).
-    std::int64_t rto_wait_ns = 0;
-    std::int64_t zero_window_ns = 0;
-    RttDigest rtt;  // RTT of this direction's data, from the ACKs the peer sent back
-
-    // Problem frames, the sum the console ranks conversations by.
-    [[nodiscard]] std::uint64_t problems() const noexcept {
-        return std::uint64_t{retransmissions} + out_of_order + lost_segments + acked_unseen + duplicate_acks +
-               zero_window_events + window_full + resets;
-    }
-};
-
-struct TcpConversationHealth {
-    std::uint32_t stream = 0;  // tshark's tcp.stream
-    net::Endpoint client{};
-    net::Endpoint server{};
-    Timestamp first_seen{};
-    Timestamp last_seen{};
-    flow::CloseReason closed_by = flow::CloseReason::capture_end;
-    TcpDirectionHealth client_to_server{};
-    TcpDirectionHealth server_to_client{};
-    std::optional<std::int64_t> handshake_rtt_ns;  // tcp.analysis.initial_rtt
-    Outcome outcome{};                             // how it went (connection_outcome.hpp)
-    // Server response time: from the client's first new data after the server last sent
-    // data, to the server's next data (request to response, pipelining aside).
-    RttDigest response_time;
-
-    [[nodiscard]] std::uint64_t problems() const noexcept {
-        return client_to_server.problems() + server_to_client.problems();
-    }
-    // SYNs the client sent beyond the first (retries of an unanswered or lost SYN).
-    [[nodiscard]] std::uint32_t syn_retries() const noexcept {
-        return client_to_server.syns > 1 ? client_to_server.syns - 1 : 0;
-    }
-    [[nodiscard]] std::uint64_t packets() const noexcept {
-        return client_to_server.packets + server_to_client.packets;
-    }
-};
-
-// Least healthy first: most problem frames, then most packets, then stream order, so
-// that every ranking is deterministic.
-[[nodiscard]] inline bool less_healthy(const TcpConversationHealth& a, const TcpConversationHealth& b) noexcept {
-    if (a.problems() != b.problems()) return a.problems() > b.problems();
-    if (a.packets() != b.packets()) return a.packets() > b.packets();
-    return a.stream < b.stream;
-}
 
 // Counts per live conversation while it runs; when the engine closes a conversation
 // (idle, evicted, or at the end of the capture) its summary moves to `finished()`, where
@@ -115,6 +49,8 @@ public:
         Live& entry = live_[event.conversation.slot];
         count(entry.direction[event.direction], event);
         entry.events.on_segment(event.direction, event.tcp.flags, event.tcp.payload_length);
+        if (event.tcp.options.mss && event.tcp.has(net::tcp_flag::syn)) entry.mss[event.direction] = *event.tcp.options.mss;
+        note_evidence(entry, event);
         time_stalls_and_responses(entry, event);
         // tshark shows no ack_rtt when the ACK has the data's own timestamp (a zero
         // delta), so such samples are not RTT samples for us either.
@@ -142,7 +78,18 @@ public:
             add_elapsed(health.zero_window_ns, entry.timing.window_closed_since_ns[d], c.last_seen.total_nanoseconds());
         }
         h.response_time = std::move(entry.timing.response_time);
+        const int client = c.client_direction;
+        h.client_mss = entry.mss[client];
+        h.server_mss = entry.mss[1 - client];
+        h.one_sided = one_sided(c, h);
+        if (!c.tcp.direction[client].unacked.empty() && (entry.events.syn & (1u << client)))
+            h.first_syn_frame = c.tcp.direction[client].unacked.front().frame;
+        h.truncated_frames = entry.truncated_frames;
+        h.first_reset_frame = entry.first_reset_frame;
+        if (entry.details) h.details = std::move(entry.details.owned);
         entry = Live{};
+        diagnosis::diagnose(h);
+        verdict_.add(h);
         ++conversations_total_;
         if (h.problems() > 0) ++conversations_with_problems_;
         remember_if_top(h);
@@ -160,6 +107,8 @@ public:
     }
 
     [[nodiscard]] std::uint64_t conversations_total() const noexcept { return conversations_total_; }
+    // The capture-level diagnosis over every conversation closed so far.
+    [[nodiscard]] const diagnosis::CaptureVerdict& verdict() const noexcept { return verdict_; }
     [[nodiscard]] std::uint64_t conversations_with_problems() const noexcept { return conversations_with_problems_; }
 
     // The `n` least healthy closed conversations (at most `keep_top`), least healthy first.
@@ -179,9 +128,12 @@ private:
         std::int64_t last_sent_ns[2] = {0, 0};
         std::int64_t window_closed_since_ns[2] = {0, 0};
         std::int64_t request_start_ns = 0;
+        std::uint64_t request_start_frame = 0;
+        std::int64_t request_last_data_ns = 0;
         std::uint8_t sent_any = 0;       // bit per direction
         std::uint8_t window_closed = 0;  // bit per direction
         bool awaiting_response = false;
+        bool client_sent_data = false;
         RttDigest response_time;
     };
 
@@ -193,11 +145,111 @@ private:
         if (__builtin_add_overflow(total, d, &total)) total = INT64_MAX;
     }
 
+    // An owned, optional ConversationDetails that copies deeply, so that TcpHealth stays
+    // copyable like every other detector.
+    struct DetailsSlot {
+        std::unique_ptr<ConversationDetails> owned;
+        DetailsSlot() = default;
+        DetailsSlot(const DetailsSlot& other)
+            : owned(other.owned ? std::make_unique<ConversationDetails>(*other.owned) : nullptr) {}
+        DetailsSlot(DetailsSlot&&) noexcept = default;
+        DetailsSlot& operator=(const DetailsSlot& other) {
+            if (this != &other) owned = other.owned ? std::make_unique<ConversationDetails>(*other.owned) : nullptr;
+            return *this;
+        }
+        DetailsSlot& operator=(DetailsSlot&&) noexcept = default;
+        ~DetailsSlot() = default;
+        explicit operator bool() const noexcept { return owned != nullptr; }
+        const ConversationDetails* operator->() const noexcept { return owned.get(); }
+    };
+
     struct Live {
         TcpDirectionHealth direction[2];  // indexed by the conversation's direction
         ConnectionEvents events;
         Timing timing;
+        std::uint16_t mss[2] = {0, 0};  // announced in each direction's SYN
+        std::uint32_t last_frame_print[2] = {0, 0};  // see frame_print()
+        std::uint32_t truncated_frames = 0;
+        std::uint64_t first_reset_frame = 0;
+        // Allocated at the first thing worth citing: most conversations never need it.
+        DetailsSlot details;
+
+        ConversationDetails& details_for_writing() {
+            if (!details) details.owned = std::make_unique<ConversationDetails>();
+            return *details.owned;
+        }
     };
+
+    // A 32-bit print of what makes a frame itself: IPv4 identification, sequence and
+    // acknowledgement numbers, flags, window and length. A sender never repeats all of
+    // them (the identification moves on, or is 0 and then unused here), so two frames in a
+    // row with one print are one frame captured twice (a SPAN port, two capture points).
+    [[nodiscard]] static std::uint32_t frame_print(const TcpSegmentEvent& event) noexcept {
+        const std::uint16_t id = event.packet.ip.identification;
+        if (id == 0) return 0;
+        std::uint64_t h = (std::uint64_t{id} << 48) ^ (std::uint64_t{event.tcp.seq} << 16) ^ event.tcp.ack;
+        h ^= (std::uint64_t{event.tcp.flags} << 32) ^ (std::uint64_t{event.tcp.window} << 40) ^
+             (std::uint64_t{event.tcp.payload_length} * 0x9E3779B97F4A7C15ull);
+        h *= 0xBF58476D1CE4E5B9ull;
+        const auto print = static_cast<std::uint32_t>(h >> 32);
+        return print ? print : 1;
+    }
+
+    // Frames worth citing as evidence, by the sender's side (0 client, 1 server). Cheap
+    // for a clean segment: one test of the analysis flags and two comparisons.
+    static void note_evidence(Live& entry, const TcpSegmentEvent& event) {
+        using namespace flow::analysis_flag;
+        const std::uint32_t f = event.analysis.flags;
+        const int side = event.from_client() ? 0 : 1;
+        const std::uint64_t frame = event.frame.number;
+        const std::int64_t now = event.frame.timestamp.total_nanoseconds();
+        const Timing& t = entry.timing;
+        const bool backwards = (t.sent_any & 1 && now < t.last_sent_ns[0]) || (t.sent_any & 2 && now < t.last_sent_ns[1]);
+        const std::uint16_t peer_mss = entry.mss[1 - event.direction];
+        const bool super_segment = peer_mss != 0 && event.tcp.payload_length > peer_mss;
+        // Cheap, common facts live in Live itself: a scan full of RSTs or a header-only
+        // capture must not allocate details for every conversation.
+        if (event.frame.bytes.size() < event.frame.wire_length && entry.truncated_frames != UINT32_MAX) ++entry.truncated_frames;
+        if (event.tcp.has(net::tcp_flag::rst) && entry.first_reset_frame == 0) entry.first_reset_frame = event.frame.number;
+        const std::uint32_t print = frame_print(event);
+        const bool copy = print != 0 && print == entry.last_frame_print[event.direction];
+        entry.last_frame_print[event.direction] = print;
+        constexpr std::uint32_t citable = any_retransmission | out_of_order | lost_segment | ack_lost_segment |
+                                          duplicate_ack | zero_window | window_full;
+        const flow::SegmentCause cause = event.analysis.cause;
+        if (!(f & citable) && cause == flow::SegmentCause::none && !backwards && !super_segment && !copy) return;
+        ConversationDetails& d = entry.details_for_writing();
+        if (cause != flow::SegmentCause::none) {
+            auto& n = d.causes[side][static_cast<std::size_t>(cause)];
+            if (n != UINT32_MAX) ++n;
+        }
+        if (copy || cause == flow::SegmentCause::network_duplicate) d.record(EvidenceKind::network_duplicate, side, frame);
+        if ((f & any_retransmission) && !(f & spurious_retransmission)) d.record(EvidenceKind::retransmission, side, frame);
+        if (f & spurious_retransmission) d.record(EvidenceKind::spurious_retransmission, side, frame);
+        if (f & out_of_order) d.record(EvidenceKind::out_of_order, side, frame);
+        if (f & lost_segment) d.record(EvidenceKind::lost_segment, side, frame);
+        if (f & ack_lost_segment) d.record(EvidenceKind::acked_unseen, side, frame);
+        if (f & duplicate_ack) d.record(EvidenceKind::duplicate_ack, side, frame);
+        if (f & zero_window) d.record(EvidenceKind::zero_window, side, frame);
+        if (f & window_full) d.record(EvidenceKind::window_full, side, frame);
+        if (backwards) d.record(EvidenceKind::time_backwards, side, frame);
+        if (super_segment) {
+            d.record(EvidenceKind::super_segment, side, frame);
+            d.largest_segment[side] = std::max(d.largest_segment[side], event.tcp.payload_length);
+        }
+    }
+
+    // Only one direction's packets, yet the seen side acknowledges more than a SYN or FIN
+    // from the other: the other side did send, and the capture missed it.
+    [[nodiscard]] static bool one_sided(const flow::Conversation& c, const TcpConversationHealth& h) noexcept {
+        if ((h.client_to_server.packets == 0) == (h.server_to_client.packets == 0)) return false;
+        const int seen = h.client_to_server.packets > 0 ? c.client_direction : 1 - c.client_direction;
+        const flow::TcpDirectionState& sender = c.tcp.direction[seen];
+        const flow::TcpDirectionState& unseen = c.tcp.direction[1 - seen];
+        if (!unseen.base_seq_set || sender.last_ack == 0) return false;
+        return sequence_distance(unseen.base_seq, sender.last_ack) > 2;
+    }
+    [[nodiscard]] static std::uint32_t sequence_distance(std::uint32_t from, std::uint32_t to) noexcept { return to - from; }
 
     static void time_stalls_and_responses(Live& entry, const TcpSegmentEvent& event) {
         using namespace flow::analysis_flag;
@@ -208,6 +260,8 @@ private:
         const std::uint32_t f = event.analysis.flags;
         if ((f & (retransmission | spurious_retransmission)) && !(f & fast_retransmission) && (t.sent_any & bit))
             add_elapsed(entry.direction[d].rto_wait_ns, t.last_sent_ns[d], now);
+        const std::int64_t previous_sent_ns = t.last_sent_ns[d];
+        const bool sent_before = (t.sent_any & bit) != 0;
         t.last_sent_ns[d] = now;
         t.sent_any |= bit;
         if ((f & zero_window) && !(t.window_closed & bit)) {
@@ -219,16 +273,47 @@ private:
         }
         if (event.tcp.payload_length == 0 || (f & any_retransmission)) return;
         if (event.from_client()) {
+            if (!t.client_sent_data) {
+                t.client_sent_data = true;
+                note_client_delay(entry, event, previous_sent_ns, sent_before);
+            }
             if (!t.awaiting_response) {
                 t.awaiting_response = true;
                 t.request_start_ns = now;
+                t.request_start_frame = event.frame.number;
             }
+            t.request_last_data_ns = now;
         } else if (t.awaiting_response) {
             t.awaiting_response = false;
             std::int64_t response = 0;
-            if (!__builtin_sub_overflow(now, t.request_start_ns, &response) && response >= 0)
+            std::int64_t server_time = 0;
+            if (!__builtin_sub_overflow(now, t.request_start_ns, &response) && response >= 0 &&
+                !__builtin_sub_overflow(now, t.request_last_data_ns, &server_time)) {
                 t.response_time.add(response);
+                const bool worst = !entry.details || server_time > entry.details->worst_server_time_ns;
+                if (worst && server_time >= diagnosis::thresholds::worth_recording_ns) {
+                    ConversationDetails& d = entry.details_for_writing();
+                    d.worst_server_time_ns = server_time;
+                    d.worst_response_ns = response;
+                    d.worst_request_frame = t.request_start_frame;
+                    d.worst_response_frame = event.frame.number;
+                }
+            }
         }
+    }
+
+    // The client's first data after a complete handshake: how long it paused since its
+    // handshake ACK (its previous segment).
+    static void note_client_delay(Live& entry, const TcpSegmentEvent& event, std::int64_t previous_sent_ns, bool sent_before) {
+        const int client = event.direction;
+        const bool handshake = (entry.events.syn & (1u << client)) && (entry.events.syn_ack & (1u << (1 - client)));
+        if (!handshake || !sent_before) return;
+        std::int64_t delay = 0;
+        if (__builtin_sub_overflow(event.frame.timestamp.total_nanoseconds(), previous_sent_ns, &delay)) return;
+        if (delay < diagnosis::thresholds::worth_recording_ns) return;
+        ConversationDetails& d = entry.details_for_writing();
+        d.client_delay_ns = delay;
+        d.client_request_frame = event.frame.number;
     }
 
     void remember_if_top(const TcpConversationHealth& h) {
@@ -275,6 +360,7 @@ private:
     std::vector<Live> live_;  // indexed by the conversation's slot
     std::vector<TcpConversationHealth> finished_;
     std::vector<TcpConversationHealth> top_;  // at most keep_top_, unordered
+    diagnosis::CaptureVerdict verdict_;
     std::uint64_t conversations_total_ = 0;
     std::uint64_t conversations_with_problems_ = 0;
 };

@@ -65,9 +65,11 @@ public:
 
     // Tracks one segment. `on_close(const Conversation&)` is called for every
     // conversation closed on the way (idle or evicted), before its state is freed.
+    // `ip_identification`: the IPv4 ID, 0 for IPv6 (see analyze_segment).
     template <class OnClose>
     TrackedSegment track(const net::Endpoint& source, const net::Endpoint& destination, const net::TcpHeader& tcp,
-                         Timestamp time, std::uint64_t frame, OnClose&& on_close) {
+                         Timestamp time, std::uint64_t frame, OnClose&& on_close,
+                         std::uint16_t ip_identification = 0) {
         if (latest_ < time) latest_ = time;
         close_idle(on_close);
 
@@ -109,7 +111,8 @@ public:
         if (time < conversation.first_seen) conversation.first_seen = time;
         if (conversation.last_seen < time) conversation.last_seen = time;
         out.conversation = &conversation;
-        out.analysis = analyze_segment(conversation.tcp, direction, tcp, time, frame, preset_flags, &budget_);
+        out.analysis = analyze_segment(conversation.tcp, direction, tcp, time, frame, preset_flags, &budget_,
+                                       ip_identification);
         stats_.unacked_segments_unlisted = budget_.refused;
         return out;
     }

@@ -26,8 +26,9 @@ class JsonReport {
     static constexpr bool streams_tcp = Engine::template has<TcpHealth>();
 
 public:
-    // Streams to `out` (nullptr: keeps the text in memory, see `text()`).
-    explicit JsonReport(std::FILE* out = nullptr) : out_(out) {
+    // Streams to `out` (nullptr: keeps the text in memory, see `text()`). `options` are
+    // those of the streamed conversations (the language of their explanations).
+    explicit JsonReport(std::FILE* out = nullptr, ReportOptions options = {}) : out_(out), options_(options) {
         w_.begin_object();
         w_.member("schema", json_schema);
         w_.member("generator", std::string("packetmancer ").append(version));
@@ -43,7 +44,7 @@ public:
     void drain(Engine& engine) {
         if constexpr (streams_tcp) {
             for (const auto& c : engine.template get<TcpHealth>().take_finished()) {
-                write_conversation_json(w_, c);
+                write_conversation_json(w_, c, options_);
                 if (out_ && buffer_.size() >= flush_threshold) flush();
             }
         }
@@ -150,6 +151,7 @@ private:
     }
 
     std::FILE* out_;
+    ReportOptions options_;
     std::string buffer_;
     JsonWriter w_{buffer_};
     bool failed_ = false;
@@ -160,7 +162,7 @@ private:
 template <class Engine, class LinkTypeName>
 [[nodiscard]] std::string json_report(Engine& engine, const CaptureInfo& info, const ReportOptions& options,
                                       LinkTypeName&& link_type_name) {
-    JsonReport<Engine> report;
+    JsonReport<Engine> report(nullptr, options);
     report.finish(engine, info, options, link_type_name);
     return report.text();
 }

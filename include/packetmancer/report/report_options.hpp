@@ -3,6 +3,8 @@
 // of a report take these (see the report hooks in detector.hpp).
 #pragma once
 
+#include "packetmancer/diagnosis/catalogue.hpp"
+
 #include <cstddef>
 #include <string>
 
@@ -12,6 +14,7 @@ namespace packetmancer::report {
 
 struct ReportOptions {
     std::size_t top = 5;  // entries in top lists (conversations, names, servers)
+    diagnosis::Language language = diagnosis::Language::en;  // of explanations; JSON keys and ids stay English
 };
 
 // Console styling. Colour is the caller's choice (only on a terminal, never with

@@ -6,12 +6,16 @@
 #include "packetmancer/report/capture_info.hpp"
 #include "packetmancer/report/digest_json.hpp"
 #include "packetmancer/report/json_writer.hpp"
+#include "packetmancer/report/report_options.hpp"
+#include "packetmancer/diagnosis/render.hpp"
+
+#include <cmath>
 
 namespace packetmancer::report {
 
 namespace detail_tcp_json {
 
-inline void write_counts(JsonWriter& w, const TcpDirectionHealth& d) {
+inline void write_counts(JsonWriter& w, const TcpDirectionHealth& d, const ConversationDetails* details, int side) {
     w.begin_object();
     w.member("packets", d.packets);
     w.member("payload_bytes", d.payload_bytes);
@@ -38,12 +42,44 @@ inline void write_counts(JsonWriter& w, const TcpDirectionHealth& d) {
     write_milliseconds(w, static_cast<double>(d.rto_wait_ns));
     w.key("zero_window_ms");
     write_milliseconds(w, static_cast<double>(d.zero_window_ns));
+    // Why segments were out of sequence (tstat's taxonomy): every cause, zeros included.
+    w.key("out_of_sequence_causes").begin_object();
+    for (std::size_t i = 1; i < flow::segment_cause_count; ++i) {
+        const auto cause = static_cast<flow::SegmentCause>(i);
+        w.member(flow::segment_cause_name(cause), details ? details->cause_count(cause, side) : 0u);
+    }
+    w.end_object();
     w.end_object();
 }
 
+inline void write_finding(JsonWriter& w, const diagnosis::Finding& f, const diagnosis::FindingContext& where,
+                          diagnosis::Language language) {
+    w.begin_object();
+    w.member("id", diagnosis::finding_key(f.id));
+    w.member("severity", diagnosis::severity_name(f.severity));
+    w.member("side", diagnosis::side_name(f.side));
+    w.member("confidence", diagnosis::confidence_name(f.confidence));
+    w.key("direction");
+    if (f.direction < 0) w.null();
+    else w.value(f.direction == 0 ? "c2s" : "s2c");
+    w.key("numbers").begin_object();
+    for (std::size_t i = 0; i < f.number_count; ++i) {
+        w.key(f.numbers[i].name);
+        w.value(std::round(f.numbers[i].value * 1000.0) / 1000.0);  // to the microsecond, for milliseconds
+    }
+    w.end_object();
+    w.member("explanation", diagnosis::explain(f, where, language));
+    w.key("evidence_frames").begin_array();
+    for (std::size_t i = 0; i < f.evidence_count; ++i) w.value(f.evidence[i]);
+    w.end_array();
+    w.member("filter", diagnosis::display_filter(f, where));
+    w.key("explained_by");
+    if (f.explained_by) w.value(diagnosis::finding_key(*f.explained_by));
+    else w.null();
+    w.end_object();
+}
 
-
-inline void write_conversation(JsonWriter& w, const TcpConversationHealth& c) {
+inline void write_conversation(JsonWriter& w, const TcpConversationHealth& c, const ReportOptions& options) {
     w.begin_object(JsonWriter::single_line);
     w.member("stream", c.stream);
     std::string flow = c.client.to_string();
@@ -61,9 +97,9 @@ inline void write_conversation(JsonWriter& w, const TcpConversationHealth& c) {
         w.member("data_before_reset", c.outcome.data_before_reset);
     w.member("syn_retries", c.syn_retries());
     w.key("c2s");
-    write_counts(w, c.client_to_server);
+    write_counts(w, c.client_to_server, c.details.get(), 0);
     w.key("s2c");
-    write_counts(w, c.server_to_client);
+    write_counts(w, c.server_to_client, c.details.get(), 1);
     w.key("rtt_ms").begin_object();
     w.key("handshake");
     if (c.handshake_rtt_ns) write_milliseconds(w, static_cast<double>(*c.handshake_rtt_ns));
@@ -75,14 +111,66 @@ inline void write_conversation(JsonWriter& w, const TcpConversationHealth& c) {
     w.end_object();
     w.key("response_time_ms");
     write_digest_ms(w, c.response_time);
+    w.member("severity", diagnosis::severity_name(c.severity));
+    w.key("findings").begin_array();
+    const diagnosis::FindingContext where{c.stream, c.client, c.server};
+    for (const auto& f : c.findings) write_finding(w, f, where, options.language);
+    w.end_array();
+    w.end_object();
+}
+
+inline void write_endpoint_tally(JsonWriter& w, const diagnosis::EndpointTally& t, bool with_port) {
+    w.begin_object(JsonWriter::single_line);
+    w.member(with_port ? "server" : "host", with_port ? t.endpoint.to_string() : t.endpoint.address.to_string());
+    w.member("conversations", t.conversations);
+    w.member("unhealthy", t.unhealthy);
+    w.member("severity", diagnosis::severity_name(t.worst));
+    w.member("main_finding", diagnosis::finding_key(t.main_finding()));
+    w.member("loss_towards_server", t.loss_towards_server);
+    w.member("loss_towards_clients", t.loss_towards_client);
+    w.end_object();
+}
+
+inline void write_verdict(JsonWriter& w, const diagnosis::CaptureVerdict& v, const ReportOptions& options) {
+    using diagnosis::Severity;
+    w.begin_object();
+    w.member("severity", diagnosis::severity_name(v.severity()));
+    w.key("conversations_by_severity").begin_object();
+    for (auto s : {Severity::ok, Severity::low, Severity::medium, Severity::high})
+        w.member(diagnosis::severity_name(s), v.conversations_at(s));
+    w.end_object();
+    w.key("findings").begin_array();
+    for (const auto id : v.ranked_findings()) {
+        const auto& t = v.finding(id);
+        w.begin_object(JsonWriter::single_line);
+        w.member("id", diagnosis::finding_key(id));
+        w.member("severity", diagnosis::severity_name(t.worst));
+        w.member("conversations", t.conversations);
+        w.member("confidence", diagnosis::confidence_name(t.example->finding.confidence));
+        w.key("example");
+        const auto& ex = *t.example;
+        w.begin_object();
+        w.member("stream", ex.stream);
+        w.member("explanation", diagnosis::explain(ex.finding, {ex.stream, ex.client, ex.server}, options.language));
+        w.member("filter", diagnosis::display_filter(ex.finding, {ex.stream, ex.client, ex.server}));
+        w.end_object();
+        w.end_object();
+    }
+    w.end_array();
+    w.key("servers").begin_array();
+    for (const auto* t : v.ranked_servers(options.top)) write_endpoint_tally(w, *t, true);
+    w.end_array();
+    w.key("hosts").begin_array();
+    for (const auto* t : v.ranked_hosts(options.top)) write_endpoint_tally(w, *t, false);
+    w.end_array();
     w.end_object();
 }
 
 } // namespace detail_tcp_json
 
 // One conversation object, as streamed into "detectors.tcp_health.conversations".
-inline void write_conversation_json(JsonWriter& w, const TcpConversationHealth& c) {
-    detail_tcp_json::write_conversation(w, c);
+inline void write_conversation_json(JsonWriter& w, const TcpConversationHealth& c, const ReportOptions& options = {}) {
+    detail_tcp_json::write_conversation(w, c, options);
 }
 
 // What follows the streamed conversations: the totals and the top N.
@@ -90,8 +178,10 @@ inline void write_tcp_health_totals(JsonWriter& w, const TcpHealth& health, cons
     w.member("conversations_total", health.conversations_total());
     w.member("conversations_with_problems", health.conversations_with_problems());
     w.key("top_flows").begin_array();
-    for (const auto* c : health.top(options.top)) detail_tcp_json::write_conversation(w, *c);
+    for (const auto* c : health.top(options.top)) detail_tcp_json::write_conversation(w, *c, options);
     w.end_array();
+    w.key("verdict");
+    detail_tcp_json::write_verdict(w, health.verdict(), options);
 }
 
 } // namespace packetmancer::report

@@ -6,6 +6,7 @@
 #include "packetmancer/capture_summary.hpp"
 #include "packetmancer/detector.hpp"
 #include "packetmancer/detectors/tcp_health.hpp"
+#include "packetmancer/diagnosis/render.hpp"
 #include "packetmancer/report/capture_info.hpp"
 #include "packetmancer/report/report_options.hpp"
 
@@ -78,6 +79,93 @@ namespace detail_text {
     return bad ? style.bad(text) : text;
 }
 
+[[nodiscard]] inline std::string severity_tag(diagnosis::Severity s, const TextStyle& style) {
+    const std::string tag = fmt::format("[{}]", diagnosis::severity_name(s));
+    return s >= diagnosis::Severity::medium ? style.bad(tag) : s == diagnosis::Severity::ok ? style.dim(tag) : tag;
+}
+
+// "evidence: frames 4, 7, 9; filter: tcp.stream eq 0 && ..."
+[[nodiscard]] inline std::string evidence_line(const diagnosis::Finding& f, const diagnosis::FindingContext& where,
+                                               diagnosis::Language language) {
+    using diagnosis::Phrase;
+    std::string frames;
+    for (std::size_t i = 0; i < f.evidence_count; ++i) frames += fmt::format("{}{}", i ? ", " : "", f.evidence[i]);
+    std::string line;
+    if (!frames.empty()) line = fmt::format("{} {}; ", diagnosis::phrase(Phrase::evidence, language), frames);
+    return line + fmt::format("{}: {}", diagnosis::phrase(Phrase::filter, language), diagnosis::display_filter(f, where));
+}
+
+// The verdict that leads the report: the capture's severity, its worst findings with an
+// example each, the servers and hosts with most unhealthy conversations, and what the
+// capture itself may have distorted.
+[[nodiscard]] inline std::string verdict_section(const diagnosis::CaptureVerdict& v, const ReportOptions& options,
+                                                 const TextStyle& style) {
+    using diagnosis::Phrase;
+    using diagnosis::Severity;
+    const auto lang = options.language;
+    const auto words = [&](Phrase p, auto&&... args) { return fmt::format(fmt::runtime(diagnosis::phrase(p, lang)), args...); };
+    std::string out;
+    const Severity worst = v.severity();
+    const std::uint64_t unhealthy = v.conversations() - v.conversations_at(Severity::ok);
+    std::string headline;
+    if (worst == Severity::ok) {
+        headline = style.good(words(Phrase::no_problem, fmt::arg("total", v.conversations())));
+    } else {
+        std::string level(diagnosis::severity_name(worst));
+        for (char& ch : level) ch = static_cast<char>(ch - 'a' + 'A');
+        headline = fmt::format("{}, {} (high {}, medium {}, low {})", style.bad(level),
+                               words(Phrase::conversations_at, fmt::arg("count", unhealthy), fmt::arg("total", v.conversations())),
+                               v.conversations_at(Severity::high), v.conversations_at(Severity::medium),
+                               v.conversations_at(Severity::low));
+    }
+    out += fmt::format("\n{}: {}\n", style.bold(std::string(diagnosis::phrase(Phrase::verdict, lang))), headline);
+    std::size_t shown = 0;
+    std::vector<diagnosis::FindingId> capture_notes;
+    for (const auto id : v.ranked_findings()) {
+        const auto& t = v.finding(id);
+        const auto& ex = *t.example;
+        if (ex.finding.side == diagnosis::Side::capture) {
+            capture_notes.push_back(id);
+            continue;
+        }
+        if (t.worst == Severity::ok || shown >= options.top) continue;
+        ++shown;
+        const diagnosis::FindingContext where{ex.stream, ex.client, ex.server};
+        out += fmt::format("  {} {} ({}; {}): {}\n", severity_tag(t.worst, style), diagnosis::finding_key(id),
+                           words(Phrase::conversations_at, fmt::arg("count", t.conversations), fmt::arg("total", v.conversations())),
+                           diagnosis::confidence_phrase(ex.finding.confidence, lang),
+                           diagnosis::explain(ex.finding, where, lang));
+        out += fmt::format("      stream {}, {}\n", ex.stream, style.dim(evidence_line(ex.finding, where, lang)));
+    }
+    for (const auto* t : v.ranked_servers(options.top)) {
+        std::string line = words(Phrase::server_summary, fmt::arg("endpoint", t->endpoint.to_string()),
+                                 fmt::arg("unhealthy", t->unhealthy), fmt::arg("total", t->conversations),
+                                 fmt::arg("finding", diagnosis::finding_key(t->main_finding())));
+        if (t->main_finding() == diagnosis::FindingId::loss_retransmissions && t->loss_towards_client != t->loss_towards_server)
+            line += "; " + std::string(diagnosis::phrase(t->loss_towards_client > t->loss_towards_server ? Phrase::towards_clients
+                                                                                                      : Phrase::towards_server,
+                                                         lang));
+        out += fmt::format("  {}\n", line);
+    }
+    for (const auto* t : v.ranked_hosts(options.top)) {
+        out += fmt::format("  {}\n", words(Phrase::host_summary, fmt::arg("endpoint", t->endpoint.address.to_string()),
+                                           fmt::arg("unhealthy", t->unhealthy), fmt::arg("total", t->conversations),
+                                           fmt::arg("finding", diagnosis::finding_key(t->main_finding()))));
+    }
+    if (!capture_notes.empty()) {
+        out += fmt::format("{}:\n", diagnosis::phrase(Phrase::capture_quality, lang));
+        for (const auto id : capture_notes) {
+            const auto& t = v.finding(id);
+            const auto& ex = *t.example;
+            const diagnosis::FindingContext where{ex.stream, ex.client, ex.server};
+            out += fmt::format("  {} {} ({}): {}\n", severity_tag(t.worst, style), diagnosis::finding_key(id),
+                               words(Phrase::conversations_at, fmt::arg("count", t.conversations), fmt::arg("total", v.conversations())),
+                               diagnosis::explain(ex.finding, where, lang));
+        }
+    }
+    return out;
+}
+
 } // namespace detail_text
 
 template <class Engine>
@@ -125,23 +213,31 @@ template <class Engine>
     engine.for_each_detector([&](const auto& detector) {
         using D = std::decay_t<decltype(detector)>;
         if constexpr (std::is_same_v<D, TcpHealth>) {
+            out += detail_text::verdict_section(detector.verdict(), options, style);
             const auto unhealthy = detector.conversations_with_problems();
-            out += fmt::format("\nTCP conversations: {}, {} with problems\n", detector.conversations_total(),
+            out += fmt::format("\nTCP conversations: {}, {} with problem frames\n", detector.conversations_total(),
                                unhealthy ? style.bad(std::to_string(unhealthy)) : style.good("0"));
             const auto top = detector.top(options.top);
-            if (!top.empty()) out += fmt::format("{}\n", style.bold(fmt::format("Top {} by problem frames:", top.size())));
+            if (!top.empty()) out += fmt::format("{}\n", style.bold(fmt::format("Top {} by severity and problem frames:", top.size())));
             for (std::size_t i = 0; i < top.size(); ++i) {
                 const auto& c = *top[i];
                 std::string rtt;
                 if (c.handshake_rtt_ns) rtt = fmt::format(", handshake RTT {:.3f} ms", *c.handshake_rtt_ns / 1e6);
                 if (const auto p50 = c.response_time.percentile_ns(50))
                     rtt += fmt::format(", response p50 {:.3f} ms", *p50 / 1e6);
-                out += fmt::format("{:>3}. {} <-> {}  stream {}, {}, {} problem frame{}, {:.3f} s{}\n", i + 1,
-                                   c.client.to_string(), c.server.to_string(), c.stream,
+                out += fmt::format("{:>3}. {} {} <-> {}  stream {}, {}, {} problem frame{}, {:.3f} s{}\n", i + 1,
+                                   detail_text::severity_tag(c.severity, style), c.client.to_string(), c.server.to_string(), c.stream,
                                    detail_text::outcome_text(c, style), c.problems(), c.problems() == 1 ? "" : "s",
                                    static_cast<double>(nanoseconds_between(c.first_seen, c.last_seen)) / 1e9, rtt);
                 out += fmt::format("       C->S {}\n", detail_text::direction_line(c.client_to_server, style));
                 out += fmt::format("       S->C {}\n", detail_text::direction_line(c.server_to_client, style));
+                const diagnosis::FindingContext where{c.stream, c.client, c.server};
+                for (const auto& f : c.findings) {
+                    if (f.severity == diagnosis::Severity::ok && f.side == diagnosis::Side::capture) continue;
+                    out += fmt::format("       {} {}: {}\n", detail_text::severity_tag(f.severity, style),
+                                       diagnosis::finding_key(f.id), diagnosis::explain(f, where, options.language));
+                    out += fmt::format("           {}\n", style.dim(detail_text::evidence_line(f, where, options.language)));
+                }
             }
         } else if constexpr (HasTextReport<D>) {
             out += '\n';
