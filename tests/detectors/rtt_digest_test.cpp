@@ -1,8 +1,12 @@
 // RttDigest: nearest-rank percentiles of RTT samples in bounded memory; exact for the
-// first 64 samples, then within 0.5% from 1%-wide buckets.
+// first 64 samples, then within 2% from 4%-wide buckets.
 #include <packetmancer/detectors/rtt_digest.hpp>
 
 #include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
 
 #include <cstdint>
 
@@ -25,12 +29,12 @@ TEST_CASE("up to 64 samples, percentiles are the nearest-rank samples themselves
     CHECK(d.max_ns() == 10'000'000);
 }
 
-TEST_CASE("past 64 samples, percentiles come from 1% buckets and stay within 0.5%") {
+TEST_CASE("past 64 samples, percentiles come from 4% buckets and stay within 2%") {
     RttDigest d;
     for (std::int64_t i = 1; i <= 10'000; ++i) d.add(i * 1'000);  // 1 us .. 10 ms, evenly
     CHECK(d.count() == 10'000);
-    CHECK(*d.percentile_ns(50) == doctest::Approx(5'000'000).epsilon(0.005));
-    CHECK(*d.percentile_ns(99) == doctest::Approx(9'900'000).epsilon(0.005));
+    CHECK(*d.percentile_ns(50) == doctest::Approx(5'000'000).epsilon(0.02));
+    CHECK(*d.percentile_ns(99) == doctest::Approx(9'900'000).epsilon(0.02));
     CHECK(d.min_ns() == 1'000);
     CHECK(d.max_ns() == 10'000'000);
 }
@@ -46,7 +50,24 @@ TEST_CASE("however many samples, at most 256 buckets: the lowest merge, the uppe
     }
     CHECK(d.count() == 5'000);
     CHECK(d.percentile_ns(99).has_value());
-    CHECK(*d.percentile_ns(100) <= static_cast<double>(d.max_ns()) * 1.005);
+    CHECK(*d.percentile_ns(100) <= static_cast<double>(d.max_ns()));
+}
+
+TEST_CASE("an RTT that swings over four decades (50 us to 500 ms, a bloated queue) keeps every percentile within 2%") {
+    RttDigest d;
+    std::vector<double> samples;
+    for (int i = 0; i < 20'000; ++i) {
+        // Log-uniform from 50 us to 500 ms, in a scrambled order.
+        const double v = 50'000.0 * std::pow(10'000.0, static_cast<double>((i * 7919) % 20'000) / 20'000.0);
+        samples.push_back(v);
+        d.add(static_cast<std::int64_t>(v));
+    }
+    std::sort(samples.begin(), samples.end());
+    for (const double p : {1.0, 10.0, 50.0, 95.0, 99.0}) {
+        CAPTURE(p);
+        const double exact = samples[static_cast<std::size_t>(std::ceil(p / 100.0 * 20'000)) - 1];
+        CHECK(*d.percentile_ns(p) == doctest::Approx(exact).epsilon(0.02));
+    }
 }
 
 TEST_CASE("a sample from timestamps going backwards (negative) is kept, not lost") {

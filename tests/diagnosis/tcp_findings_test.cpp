@@ -181,6 +181,36 @@ TEST_CASE("tcp.loss.retransmissions: a one-second timeout is high, whatever the 
     CHECK(f->severity == Severity::high);
 }
 
+TEST_CASE("tcp.connection.lost: the client retransmits into silence until the end of the capture") {
+    const auto c = conversation_of(handshake() + Segs{
+                                                     request,
+                                                     {.from_client = false, .seq = 5001, .ack = 1101, .len = 50, .at_ms = 40},
+                                                     {.seq = 1101, .ack = 5051, .flags = ACK | PSH, .len = 100, .at_ms = 50},
+                                                     {.seq = 1101, .ack = 5051, .flags = ACK | PSH, .len = 100, .at_ms = 250},
+                                                     {.seq = 1101, .ack = 5051, .flags = ACK | PSH, .len = 100, .at_ms = 650},
+                                                     {.seq = 1101, .ack = 5051, .flags = ACK | PSH, .len = 100, .at_ms = 1450},
+                                                 });
+    const auto* f = find(c, FindingId::connection_lost);
+    REQUIRE(f);
+    CHECK(f->severity == Severity::high);
+    CHECK(f->direction == 0);
+    CHECK(f->number_or("retransmissions") == 3);
+    CHECK(f->number_or("waited_ms") == doctest::Approx(1200));
+    CHECK(evidence(*f) == std::vector<std::uint64_t>{7});
+    CHECK(filter(c, *f) == "tcp.stream eq 0 && tcp.srcport eq 40000 && tcp.analysis.retransmission");
+
+    // Retransmissions the server answers are loss, not a lost connection.
+    const auto answered = conversation_of(handshake() + Segs{
+                                                            request,
+                                                            {.seq = 1001, .ack = 5001, .flags = ACK | PSH, .len = 100, .at_ms = 230},
+                                                            {.from_client = false, .seq = 5001, .ack = 1001, .at_ms = 231},
+                                                            {.seq = 1001, .ack = 5001, .flags = ACK | PSH, .len = 100, .at_ms = 630},
+                                                            {.from_client = false, .seq = 5001, .ack = 1001, .at_ms = 631},
+                                                            {.seq = 1001, .ack = 5001, .flags = ACK | PSH, .len = 100, .at_ms = 1430},
+                                                        });
+    CHECK_FALSE(find(answered, FindingId::connection_lost));
+}
+
 TEST_CASE("tcp.loss.spurious_retransmissions: data resent after the receiver had ACKed it") {
     const auto c = conversation_of(handshake() + Segs{
                                                      {.from_client = false, .seq = 5001, .ack = 1001, .len = 100, .at_ms = 30},
@@ -356,6 +386,27 @@ TEST_CASE("capture.duplicates: the same segment twice (same IP ID and TSval) is 
     CHECK(loss->severity == Severity::ok);
     CHECK(*loss->explained_by == FindingId::capture_duplicates);
     CHECK(loss->number_or("retransmissions") == 0);
+}
+
+TEST_CASE("capture.duplicates: identical frames within 100 ms are copies; a SYN resent unchanged after a timeout is not") {
+    const auto copies = conversation_of({
+        {.seq = 1000, .flags = SYN, .at_ms = 0, .ip_id = 0x43f},
+        {.seq = 1000, .flags = SYN, .at_ms = 85, .ip_id = 0x43f},
+        {.from_client = false, .seq = 0, .ack = 1001, .flags = RST | ACK, .at_ms = 86, .ip_id = 0xaca8},
+        {.from_client = false, .seq = 0, .ack = 1001, .flags = RST | ACK, .at_ms = 101, .ip_id = 0xaca8},
+    });
+    const auto* f = find(copies, FindingId::capture_duplicates);
+    REQUIRE(f);
+    CHECK(f->number_or("duplicates") == 1);
+    CHECK(evidence(*f) == std::vector<std::uint64_t>{2});
+
+    const auto windows_syn_retries = conversation_of({
+        {.seq = 1000, .flags = SYN, .at_ms = 0, .ip_id = 0x178a},
+        {.seq = 1000, .flags = SYN, .at_ms = 300, .ip_id = 0x178a},
+        {.seq = 1000, .flags = SYN, .at_ms = 900, .ip_id = 0x178a},
+    });
+    CHECK_FALSE(find(windows_syn_retries, FindingId::capture_duplicates));
+    CHECK(find(windows_syn_retries, FindingId::handshake_no_answer)->confidence == dx::Confidence::high);
 }
 
 TEST_CASE("capture.one_sided: only the client is captured, yet it ACKs the server's data") {

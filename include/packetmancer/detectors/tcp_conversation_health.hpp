@@ -95,6 +95,11 @@ struct ConversationDetails {
     std::int64_t worst_response_ns = 0;
     std::uint64_t worst_request_frame = 0;
     std::uint64_t worst_response_frame = 0;
+    // Retransmissions in a row from each side since the other side last sent anything:
+    // at the end of a conversation, a long run means the peer went silent for good.
+    std::uint32_t unanswered_retransmissions[2] = {0, 0};
+    std::int64_t unanswered_since_ns[2] = {0, 0};
+    std::uint64_t unanswered_first_frame[2] = {0, 0};
     // The client's wait between the handshake and its first request, when long.
     std::int64_t client_delay_ns = 0;
     std::uint64_t client_request_frame = 0;

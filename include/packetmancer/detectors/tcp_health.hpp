@@ -181,9 +181,10 @@ private:
     };
 
     // A 32-bit print of what makes a frame itself: IPv4 identification, sequence and
-    // acknowledgement numbers, flags, window and length. A sender never repeats all of
+    // acknowledgement numbers, flags, window and length. A sender seldom repeats all of
     // them (the identification moves on, or is 0 and then unused here), so two frames in a
-    // row with one print are one frame captured twice (a SPAN port, two capture points).
+    // row with one print, close in time, are one frame captured twice (a SPAN port, two
+    // capture points).
     [[nodiscard]] static std::uint32_t frame_print(const TcpSegmentEvent& event) noexcept {
         const std::uint16_t id = event.packet.ip.identification;
         if (id == 0) return 0;
@@ -211,8 +212,14 @@ private:
         // capture must not allocate details for every conversation.
         if (event.frame.bytes.size() < event.frame.wire_length && entry.truncated_frames != UINT32_MAX) ++entry.truncated_frames;
         if (event.tcp.has(net::tcp_flag::rst) && entry.first_reset_frame == 0) entry.first_reset_frame = event.frame.number;
+        // Anything from this side answers the other side's retransmissions.
+        if (entry.details) entry.details.owned->unanswered_retransmissions[1 - side] = 0;
         const std::uint32_t print = frame_print(event);
-        const bool copy = print != 0 && print == entry.last_frame_print[event.direction];
+        // Some stacks (Windows) resend a SYN with the same identification; a resend waits for
+        // a timeout of 200 ms or more, a capture's copy follows within a few milliseconds.
+        const bool copy = print != 0 && print == entry.last_frame_print[event.direction] &&
+                          (t.sent_any & (1u << event.direction)) &&
+                          now - t.last_sent_ns[event.direction] < diagnosis::thresholds::capture_copy_within_ns;
         entry.last_frame_print[event.direction] = print;
         constexpr std::uint32_t citable = any_retransmission | out_of_order | lost_segment | ack_lost_segment |
                                           duplicate_ack | zero_window | window_full;
@@ -224,7 +231,13 @@ private:
             if (n != UINT32_MAX) ++n;
         }
         if (copy || cause == flow::SegmentCause::network_duplicate) d.record(EvidenceKind::network_duplicate, side, frame);
-        if ((f & any_retransmission) && !(f & spurious_retransmission)) d.record(EvidenceKind::retransmission, side, frame);
+        if ((f & any_retransmission) && !(f & spurious_retransmission)) {
+            d.record(EvidenceKind::retransmission, side, frame);
+            if (d.unanswered_retransmissions[side]++ == 0) {
+                d.unanswered_since_ns[side] = now;
+                d.unanswered_first_frame[side] = frame;
+            }
+        }
         if (f & spurious_retransmission) d.record(EvidenceKind::spurious_retransmission, side, frame);
         if (f & out_of_order) d.record(EvidenceKind::out_of_order, side, frame);
         if (f & lost_segment) d.record(EvidenceKind::lost_segment, side, frame);

@@ -169,6 +169,13 @@ inline constexpr std::array<CatalogueEntry, finding_id_count> catalogue{{
       "not in the file.",
       "La captura empezó cuando esta conversación ya había comenzado: su handshake, y lo ocurrido antes, no están "
       "en el fichero."}},
+    {FindingId::connection_lost, "tcp.connection.lost", "tcp.analysis.retransmission", true,
+     {"{sender} retransmitted {retransmissions:.0f} times over {waited_ms:.0f} ms at the end of the conversation "
+      "and {receiver} never answered again: the peer went away (crash, reboot, cable, a firewall's state timeout) "
+      "or the path to it broke.",
+      "{sender} retransmitió {retransmissions:.0f} veces durante {waited_ms:.0f} ms al final de la conversación y "
+      "{receiver} no volvió a responder: el otro extremo desapareció (caída, reinicio, cable, expiración del estado "
+      "de un cortafuegos) o el camino hacia él se rompió."}},
 }};
 
 [[nodiscard]] constexpr const CatalogueEntry& entry(FindingId id) noexcept {

@@ -83,8 +83,9 @@ enum class FindingId : std::uint8_t {
     capture_super_segments,  // capture.super_segments
     capture_time_backwards,  // capture.time_backwards
     capture_started_before,  // capture.started_before
+    connection_lost,         // tcp.connection.lost
 };
-inline constexpr std::size_t finding_id_count = 22;
+inline constexpr std::size_t finding_id_count = 23;
 
 // A named number behind a finding ("retransmissions": 12, "rate_percent": 3.4).
 struct FindingNumber {

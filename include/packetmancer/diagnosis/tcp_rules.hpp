@@ -10,6 +10,7 @@
 
 #include "packetmancer/detectors/tcp_conversation_health.hpp"
 #include "packetmancer/diagnosis/finding.hpp"
+#include "packetmancer/flow/segment_cause.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -44,8 +45,15 @@ inline constexpr std::int64_t handshake_medium_ns = 300'000'000;
 inline constexpr std::int64_t server_low_ns = 200'000'000;
 inline constexpr std::int64_t server_medium_ns = 1'000'000'000;
 inline constexpr std::int64_t server_high_ns = 5'000'000'000;
+// Retransmissions in a row with no reply at the end of a conversation: Linux gives up
+// after 15 (tcp_retries2); three unanswered timeouts already span seconds.
+inline constexpr std::uint32_t lost_connection_retransmissions = 3;
 // The client's pause between handshake and first request.
 inline constexpr std::int64_t client_delay_low_ns = 1'000'000'000;
+// Two identical frames closer than this are a capture's copy; a sender that resends a
+// frame unchanged (Windows does, for SYNs) waits for a retransmission timeout, 200 ms or
+// more on every common stack.
+inline constexpr std::int64_t capture_copy_within_ns = flow::copy_within_ns;
 // Below this a response delay is not recorded as evidence at all.
 inline constexpr std::int64_t worth_recording_ns = 100'000'000;
 } // namespace thresholds
@@ -185,6 +193,18 @@ inline void diagnose(TcpConversationHealth& c) {
         break;
     }
     default: break;
+    }
+
+    // A side retransmitting into silence until the end: the connection was lost.
+    for (int d = 0; d < 2 && details && !handshake_failed; ++d) {
+        const std::uint32_t run = details->unanswered_retransmissions[d];
+        if (run < th::lost_connection_retransmissions) continue;
+        std::int64_t waited = 0;
+        if (__builtin_sub_overflow(c.last_seen.total_nanoseconds(), details->unanswered_since_ns[d], &waited)) waited = 0;
+        auto& f = add(FindingId::connection_lost, Severity::high, Side::path, d)
+                      .number("retransmissions", run)
+                      .number("waited_ms", ms(waited));
+        f.frame(details->unanswered_first_frame[d]);
     }
 
     // Loss, reordering and the receiver's window, per direction.

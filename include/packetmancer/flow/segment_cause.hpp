@@ -13,7 +13,8 @@
 //   data already ACKed, whose original is no longer listed), a segment is a network
 //   duplicate only when its recovery time is below RTTmin.
 // - A fingerprint match is decided before the batch rule: it is evidence, the batch
-//   rule a guess.
+//   rule a guess. It counts only within `copy_within_ns` of the original, because some
+//   stacks (Windows, for SYNs) resend a segment unchanged, ID included, after a timeout.
 // - R2b ("the preceding segment ACKed more than 3 times") also holds when the receiver
 //   reported the loss as SACK senders act on it (RFC 6675: more than two segments SACKed
 //   above it), after a partial ACK that ended a run of dupthresh duplicate ACKs (RFC
@@ -249,6 +250,10 @@ struct SegmentFacts {
     SegmentCause previous = SegmentCause::none;  // the sender's previous data segment (batch rule)
 };
 
+// A copy made by the network or the capture follows its original within milliseconds; a
+// sender's resend waits for a retransmission timeout, 200 ms or more on every common stack.
+inline constexpr std::int64_t copy_within_ns = 100'000'000;
+
 // Section 8's decision: probe, then the batch rule, then by place. tstat's sub-classes
 // (RC below the RTT, or between RTT and RTO) are all `unknown`.
 [[nodiscard]] constexpr SegmentCause classify_segment(const SegmentFacts& f, const PathTimes& t) noexcept {
@@ -261,9 +266,10 @@ struct SegmentFacts {
     const bool r2c = f.since_following_ns >= 0 && f.since_following_ns < t.rtt_min_ns;
     // Not R1a. Without fingerprints to compare, only a copy arriving sooner than any
     // sender could react (RC < RTTmin) is taken for one.
-    const bool duplicate = f.same_fingerprint ? *f.same_fingerprint : (timed && f.recovery_ns < t.rtt_min_ns);
+    const bool same_print = f.same_fingerprint.value_or(false) && timed && f.recovery_ns < copy_within_ns;
+    const bool duplicate = f.same_fingerprint ? same_print : (timed && f.recovery_ns < t.rtt_min_ns);
 
-    if (f.place != SegmentPlace::hole_filler && f.same_fingerprint.value_or(false)) return network_duplicate;
+    if (f.place != SegmentPlace::hole_filler && same_print) return network_duplicate;
     if (r1d && f.previous != none && f.previous != window_probe) return f.previous;  // a batch
     switch (f.place) {
     case SegmentPlace::already_seen:
