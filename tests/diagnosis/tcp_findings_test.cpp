@@ -84,7 +84,7 @@ TEST_CASE("tcp.handshake.refused: a SYN answered by a RST is high, blamed on the
     CHECK(f->number_or("syns") == 1);
     CHECK(f->number_or("resets") == 1);
     CHECK(evidence(*f) == std::vector<std::uint64_t>{2});
-    CHECK(filter(c, *f) == "tcp.stream eq 0 && tcp.flags.reset == 1");
+    CHECK(filter(c, *f) == "tcp.stream eq 0 && (tcp.flags.syn == 1 || tcp.flags.reset == 1)");
     CHECK(explain(c, *f).starts_with("10.0.0.2:80 answered the connection attempt from 10.0.0.1:40000 with a reset (1 RST to 1 SYN)"));
     CHECK(c.severity == Severity::high);
 }
@@ -167,7 +167,8 @@ TEST_CASE("tcp.loss.retransmissions: a segment resent after a 300 ms timeout is 
     CHECK(f->number_or("timeouts") == 1);
     CHECK(f->number_or("rto_wait_ms") == doctest::Approx(300));
     CHECK(evidence(*f) == std::vector<std::uint64_t>{5});
-    CHECK(filter(c, *f) == "tcp.stream eq 0 && tcp.srcport eq 40000 && tcp.analysis.retransmission");
+    CHECK(filter(c, *f) ==
+          "tcp.stream eq 0 && tcp.srcport eq 40000 && (tcp.analysis.retransmission || tcp.analysis.lost_segment)");
     CHECK(explain(c, *f).ends_with("segments are lost on the path from 10.0.0.1:40000 to 10.0.0.2:80."));
 }
 
@@ -247,7 +248,7 @@ TEST_CASE("tcp.loss.duplicate_acks: the receiver repeats its ACK for missing dat
     const auto* loss = find(c, FindingId::loss_retransmissions);
     REQUIRE(loss);
     CHECK(loss->number_or("fast_retransmissions") == 1);
-    CHECK(evidence(*loss) == std::vector<std::uint64_t>{10});
+    CHECK(evidence(*loss) == std::vector<std::uint64_t>{4, 10});  // the gap, and the resend that filled it
 }
 
 TEST_CASE("tcp.path.reordering: a segment that fills a hole within the out-of-order window") {
@@ -380,7 +381,7 @@ TEST_CASE("capture.duplicates: the same segment twice (same IP ID and TSval) is 
     CHECK(f->direction == 0);
     CHECK(f->number_or("duplicates") == 1);
     CHECK(evidence(*f) == std::vector<std::uint64_t>{5});
-    CHECK(filter(c, *f) == "tcp.stream eq 0 && tcp.srcport eq 40000 && tcp.analysis.retransmission");
+    CHECK(filter(c, *f) == "tcp.stream eq 0 && tcp.srcport eq 40000");  // a copy may be of any frame
     const auto* loss = find(c, FindingId::loss_retransmissions);
     REQUIRE(loss);
     CHECK(loss->severity == Severity::ok);
@@ -466,7 +467,7 @@ TEST_CASE("capture.time_backwards: a frame older than the one before it is count
     CHECK(f->severity == Severity::low);
     CHECK(f->number_or("frames") == 1);
     CHECK(evidence(*f) == std::vector<std::uint64_t>{5});
-    CHECK(filter(c, *f) == "tcp.stream eq 0 && frame.time_delta < 0");
+    CHECK(filter(c, *f) == "tcp.stream eq 0 && tcp.time_delta < 0");
 }
 
 TEST_CASE("capture.started_before: a conversation first seen mid-stream is noted, severity ok") {

@@ -82,8 +82,12 @@ public:
         h.client_mss = entry.mss[client];
         h.server_mss = entry.mss[1 - client];
         h.one_sided = one_sided(c, h);
-        if (!c.tcp.direction[client].unacked.empty() && (entry.events.syn & (1u << client)))
-            h.first_syn_frame = c.tcp.direction[client].unacked.front().frame;
+        // The client's SYN, while still unanswered, heads its list of unacknowledged segments.
+        const flow::TcpDirectionState& client_state = c.tcp.direction[client];
+        if (!client_state.unacked.empty() && (entry.events.syn & (1u << client)) &&
+            client_state.unacked.front().seq == client_state.base_seq &&
+            client_state.unacked.front().end == client_state.base_seq + 1)
+            h.first_syn_frame = client_state.unacked.front().frame;
         h.truncated_frames = entry.truncated_frames;
         h.first_reset_frame = entry.first_reset_frame;
         if (entry.details) h.details = std::move(entry.details.owned);
@@ -134,6 +138,7 @@ private:
         std::uint8_t window_closed = 0;  // bit per direction
         bool awaiting_response = false;
         bool client_sent_data = false;
+        std::uint8_t last_direction = 0;  // of the conversation's previous frame
         RttDigest response_time;
     };
 
@@ -202,10 +207,10 @@ private:
         using namespace flow::analysis_flag;
         const std::uint32_t f = event.analysis.flags;
         const int side = event.from_client() ? 0 : 1;
-        const std::uint64_t frame = event.frame.number;
         const std::int64_t now = event.frame.timestamp.total_nanoseconds();
         const Timing& t = entry.timing;
-        const bool backwards = (t.sent_any & 1 && now < t.last_sent_ns[0]) || (t.sent_any & 2 && now < t.last_sent_ns[1]);
+        // Earlier than the conversation's previous frame (as Wireshark's tcp.time_delta < 0).
+        const bool backwards = t.sent_any && now < t.last_sent_ns[t.last_direction];
         const std::uint16_t peer_mss = entry.mss[1 - event.direction];
         const bool super_segment = peer_mss != 0 && event.tcp.payload_length > peer_mss;
         // Cheap, common facts live in Live itself: a scan full of RSTs or a header-only
@@ -224,7 +229,20 @@ private:
         constexpr std::uint32_t citable = any_retransmission | out_of_order | lost_segment | ack_lost_segment |
                                           duplicate_ack | zero_window | window_full;
         const flow::SegmentCause cause = event.analysis.cause;
-        if (!(f & citable) && cause == flow::SegmentCause::none && !backwards && !super_segment && !copy) return;
+        if (!(f & citable) && cause == flow::SegmentCause::none && !backwards && !super_segment && !copy) [[likely]]
+            return;
+        record_evidence(entry, event, now, backwards, super_segment, copy);
+    }
+
+    // The rare part of note_evidence, kept out of line so that the common path stays
+    // small enough to inline into on_tcp.
+    [[gnu::noinline, gnu::cold]] static void record_evidence(Live& entry, const TcpSegmentEvent& event, std::int64_t now,
+                                                             bool backwards, bool super_segment, bool copy) {
+        using namespace flow::analysis_flag;
+        const std::uint32_t f = event.analysis.flags;
+        const int side = event.from_client() ? 0 : 1;
+        const std::uint64_t frame = event.frame.number;
+        const flow::SegmentCause cause = event.analysis.cause;
         ConversationDetails& d = entry.details_for_writing();
         if (cause != flow::SegmentCause::none) {
             auto& n = d.causes[side][static_cast<std::size_t>(cause)];
@@ -276,6 +294,7 @@ private:
         const std::int64_t previous_sent_ns = t.last_sent_ns[d];
         const bool sent_before = (t.sent_any & bit) != 0;
         t.last_sent_ns[d] = now;
+        t.last_direction = static_cast<std::uint8_t>(d);
         t.sent_any |= bit;
         if ((f & zero_window) && !(t.window_closed & bit)) {
             t.window_closed |= bit;

@@ -94,13 +94,14 @@ public:
         std::vector<FindingId> ids;
         for (std::size_t i = 0; i < findings_.size(); ++i)
             if (findings_[i].conversations) ids.push_back(static_cast<FindingId>(i));
-        std::stable_sort(ids.begin(), ids.end(), [&](FindingId a, FindingId b) {
+        std::sort(ids.begin(), ids.end(), [&](FindingId a, FindingId b) {
             const FindingTally& x = finding(a);
             const FindingTally& y = finding(b);
             if (x.worst != y.worst) return x.worst > y.worst;
             const bool xc = x.example->finding.side == Side::capture, yc = y.example->finding.side == Side::capture;
             if (xc != yc) return !xc;
-            return x.conversations > y.conversations;
+            if (x.conversations != y.conversations) return x.conversations > y.conversations;
+            return a < b;
         });
         return ids;
     }

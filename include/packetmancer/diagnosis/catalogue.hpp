@@ -49,7 +49,7 @@ struct CatalogueEntry {
 };
 
 inline constexpr std::array<CatalogueEntry, finding_id_count> catalogue{{
-    {FindingId::handshake_refused, "tcp.handshake.refused", "tcp.flags.reset == 1", false,
+    {FindingId::handshake_refused, "tcp.handshake.refused", "tcp.flags.syn == 1 || tcp.flags.reset == 1", false,
      {"{server} answered the connection attempt from {client} with a reset ({resets:.0f} RST to {syns:.0f} SYN): "
       "nothing listens on that port, or a firewall rejects the connection.",
       "{server} respondió al intento de conexión de {client} con un reset ({resets:.0f} RST a {syns:.0f} SYN): "
@@ -79,15 +79,16 @@ inline constexpr std::array<CatalogueEntry, finding_id_count> catalogue{{
       "the connection, or the other direction was not captured.",
       "Solo se vieron el handshake y el FIN de un lado entre {client} y {server}: un lado se reinició y olvidó la "
       "conexión, o la otra dirección no se capturó."}},
-    {FindingId::loss_retransmissions, "tcp.loss.retransmissions", "tcp.analysis.retransmission", true,
+    {FindingId::loss_retransmissions, "tcp.loss.retransmissions",
+     "tcp.analysis.retransmission || tcp.analysis.lost_segment", true,
      {"{sender} retransmitted {retransmissions:.0f} of {packets:.0f} segments ({rate_percent:.1f}%: "
       "{fast_retransmissions:.0f} fast, after duplicate ACKs or SACK; {timeouts:.0f} after timeouts; "
-      "{unclassified:.0f} unclassified; {rto_wait_ms:.0f} ms spent waiting for timeouts): segments are lost on "
-      "the path from {sender} to {receiver}.",
+      "{unclassified:.0f} unclassified; {rto_wait_ms:.0f} ms spent waiting for timeouts) and left {gaps:.0f} "
+      "gaps in the capture: segments are lost on the path from {sender} to {receiver}.",
       "{sender} retransmitió {retransmissions:.0f} de {packets:.0f} segmentos ({rate_percent:.1f}%: "
       "{fast_retransmissions:.0f} rápidas, tras ACK duplicados o SACK; {timeouts:.0f} tras expirar el "
-      "temporizador; {unclassified:.0f} sin clasificar; {rto_wait_ms:.0f} ms de espera por temporizadores): se "
-      "pierden segmentos en el camino de {sender} a {receiver}."}},
+      "temporizador; {unclassified:.0f} sin clasificar; {rto_wait_ms:.0f} ms de espera por temporizadores) y dejó "
+      "{gaps:.0f} huecos en la captura: se pierden segmentos en el camino de {sender} a {receiver}."}},
     {FindingId::loss_spurious, "tcp.loss.spurious_retransmissions", "tcp.analysis.spurious_retransmission", true,
      {"{sender} retransmitted {spurious:.0f} segments that {receiver} had already acknowledged: the sender's "
       "retransmission timer is too short for this path, or ACKs are lost on the way back.",
@@ -135,7 +136,7 @@ inline constexpr std::array<CatalogueEntry, finding_id_count> catalogue{{
       "data, {lost_segments:.0f} gaps, never retransmitted): the capture dropped packets, not the network.",
       "{receiver} confirmó datos de {sender} que la captura nunca vio ({acked_unseen:.0f} ACK de datos no vistos, "
       "{lost_segments:.0f} huecos, nunca retransmitidos): la captura perdió paquetes, no la red."}},
-    {FindingId::capture_duplicates, "capture.duplicates", "tcp.analysis.retransmission", true,
+    {FindingId::capture_duplicates, "capture.duplicates", "", true,
      {"{duplicates:.0f} frames from {sender} appear twice, identical down to the IP identification or TCP "
       "timestamp: the capture duplicated them (a SPAN port or two capture points); they are not retransmissions "
       "or duplicate ACKs.",
@@ -159,7 +160,7 @@ inline constexpr std::array<CatalogueEntry, finding_id_count> catalogue{{
       "{sender} envió {super_segments:.0f} segmentos mayores que su MSS de {mss:.0f} bytes (hasta {largest:.0f}): "
       "la captura se tomó en un equipo con descarga de segmentación (TSO/GRO), así que muestra lo que la pila "
       "entregó a la tarjeta, no lo que cruzó el cable."}},
-    {FindingId::capture_time_backwards, "capture.time_backwards", "frame.time_delta < 0", false,
+    {FindingId::capture_time_backwards, "capture.time_backwards", "tcp.time_delta < 0", false,
      {"{frames:.0f} frames have a timestamp earlier than the frame before them: the capture merged several "
       "sources or its clock stepped back; time-based figures for this conversation are unreliable.",
       "{frames:.0f} tramas tienen una marca de tiempo anterior a la de la trama previa: la captura mezcló varias "

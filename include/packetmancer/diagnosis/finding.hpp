@@ -94,7 +94,7 @@ struct FindingNumber {
 };
 
 struct Finding {
-    static constexpr std::size_t max_numbers = 7;
+    static constexpr std::size_t max_numbers = 8;
     static constexpr std::size_t max_evidence = 3;
 
     FindingId id{};

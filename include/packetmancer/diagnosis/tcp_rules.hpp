@@ -240,14 +240,15 @@ inline void diagnose(TcpConversationHealth& c) {
                           .number("fast_retransmissions", fast)
                           .number("timeouts", timeouts)
                           .number("unclassified", lost - fast - timeouts)
+                          .number("gaps", h.lost_segments)
                           .number("rto_wait_ms", ms(h.rto_wait_ns));
             cite(f, details, EvidenceKind::retransmission, d);
+            cite(f, details, EvidenceKind::lost_segment, d);
             if (lost == 0 && not_spurious > 0) lower_to(f, Severity::ok, FindingId::capture_duplicates);
             else if (lost == 0 && drops[d]) lower_to(f, Severity::ok, FindingId::capture_drops);
             else if (time_backwards && f.severity > Severity::low && h.rto_wait_ns >= th::rto_wait_medium_ns &&
                      rate < th::loss_medium_percent)
                 lower_to(f, Severity::low, FindingId::capture_time_backwards);
-            if (f.evidence_count == 0) cite(f, details, EvidenceKind::lost_segment, d);
         }
         if (spurious > 0) {
             const bool many = spurious >= th::spurious_medium_count &&
@@ -337,12 +338,15 @@ inline void diagnose(TcpConversationHealth& c) {
         if (one_sample) f.confidence = Confidence::medium;
     }
 
-    std::stable_sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) {
+    // A total order (a finding is unique per id and direction), so no stable sort and its
+    // temporary buffer are needed.
+    std::sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) {
         if (a.severity != b.severity) return a.severity > b.severity;
         // Network findings before capture notes of the same severity.
         const bool a_capture = a.side == Side::capture, b_capture = b.side == Side::capture;
         if (a_capture != b_capture) return !a_capture;
-        return a.id < b.id;
+        if (a.id != b.id) return a.id < b.id;
+        return a.direction < b.direction;
     });
     // Capture-quality findings describe the recording, not the conversation: they do not
     // make it unhealthy.
