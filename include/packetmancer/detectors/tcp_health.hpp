@@ -77,7 +77,7 @@ public:
             auto& health = d == c.client_direction ? h.client_to_server : h.server_to_client;
             add_elapsed(health.zero_window_ns, entry.timing.window_closed_since_ns[d], c.last_seen.total_nanoseconds());
         }
-        h.response_time = std::move(entry.timing.response_time);
+        if (entry.timing.response_time) h.response_time = std::move(*entry.timing.response_time.owned);
         const int client = c.client_direction;
         h.client_mss = entry.mss[client];
         h.server_mss = entry.mss[1 - client];
@@ -126,6 +126,26 @@ public:
     }
 
 private:
+    // An owned RttDigest allocated on first use, copying deeply so that TcpHealth stays
+    // copyable: 8 bytes for a conversation that never has a sample.
+    struct LazyDigest {
+        std::unique_ptr<RttDigest> owned;
+        LazyDigest() = default;
+        LazyDigest(const LazyDigest& other) : owned(other.owned ? std::make_unique<RttDigest>(*other.owned) : nullptr) {}
+        LazyDigest(LazyDigest&&) noexcept = default;
+        LazyDigest& operator=(const LazyDigest& other) {
+            if (this != &other) owned = other.owned ? std::make_unique<RttDigest>(*other.owned) : nullptr;
+            return *this;
+        }
+        LazyDigest& operator=(LazyDigest&&) noexcept = default;
+        ~LazyDigest() = default;
+        explicit operator bool() const noexcept { return owned != nullptr; }
+        RttDigest& get() {
+            if (!owned) owned = std::make_unique<RttDigest>();
+            return *owned;
+        }
+    };
+
     // What the stall and response timers need while a conversation runs (kept small:
     // one of these per live conversation).
     struct Timing {
@@ -139,7 +159,8 @@ private:
         bool awaiting_response = false;
         bool client_sent_data = false;
         std::uint8_t last_direction = 0;  // of the conversation's previous frame
-        RttDigest response_time;
+        // Allocated at the first response: a scan's half-open conversations never need it.
+        LazyDigest response_time;
     };
 
     // Time from `from` to `to` added to `total`, if it is positive; saturating, since a
@@ -321,7 +342,7 @@ private:
             std::int64_t server_time = 0;
             if (!__builtin_sub_overflow(now, t.request_start_ns, &response) && response >= 0 &&
                 !__builtin_sub_overflow(now, t.request_last_data_ns, &server_time)) {
-                t.response_time.add(response);
+                t.response_time.get().add(response);
                 const bool worst = !entry.details || server_time > entry.details->worst_server_time_ns;
                 if (worst && server_time >= diagnosis::thresholds::worth_recording_ns) {
                     ConversationDetails& d = entry.details_for_writing();
