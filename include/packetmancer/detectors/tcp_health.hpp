@@ -243,9 +243,11 @@ private:
         const std::uint32_t print = frame_print(event);
         // Some stacks (Windows) resend a SYN with the same identification; a resend waits for
         // a timeout of 200 ms or more, a capture's copy follows within a few milliseconds.
+        std::int64_t gap = 0;  // any timestamps at all may come in: no overflow
         const bool copy = print != 0 && print == entry.last_frame_print[event.direction] &&
                           (t.sent_any & (1u << event.direction)) &&
-                          now - t.last_sent_ns[event.direction] < diagnosis::thresholds::capture_copy_within_ns;
+                          !__builtin_sub_overflow(now, t.last_sent_ns[event.direction], &gap) &&
+                          gap < diagnosis::thresholds::capture_copy_within_ns;
         entry.last_frame_print[event.direction] = print;
         constexpr std::uint32_t citable = any_retransmission | out_of_order | lost_segment | ack_lost_segment |
                                           duplicate_ack | zero_window | window_full;

@@ -305,8 +305,8 @@ inline void diagnose(TcpConversationHealth& c) {
             c.server_to_client.rtt.count() ? static_cast<std::int64_t>(*c.server_to_client.rtt.percentile_ns(50)) : 0);
         // The server's own time: from the end of the request (the client's last data
         // before the response) to the response, less one round trip.
-        const std::int64_t server_time = details->worst_server_time_ns - rtt;
-        if (server_time >= th::server_low_ns) {
+        std::int64_t server_time = 0;  // RTTs from timestamps gone wild may be anything
+        if (!__builtin_sub_overflow(details->worst_server_time_ns, rtt, &server_time) && server_time >= th::server_low_ns) {
             Severity s = Severity::low;
             if (server_time >= th::server_medium_ns) s = Severity::medium;
             if (server_time >= th::server_high_ns) s = Severity::high;
