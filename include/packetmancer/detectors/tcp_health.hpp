@@ -9,6 +9,7 @@
 
 #include "packetmancer/detectors/connection_outcome.hpp"
 #include "packetmancer/detectors/rtt_digest.hpp"
+#include "packetmancer/detail/lazy_box.hpp"
 #include "packetmancer/detectors/tcp_conversation_health.hpp"
 #include "packetmancer/diagnosis/capture_verdict.hpp"
 #include "packetmancer/diagnosis/tcp_rules.hpp"
@@ -50,8 +51,9 @@ public:
         count(entry.direction[event.direction], event);
         entry.events.on_segment(event.direction, event.tcp.flags, event.tcp.payload_length);
         if (event.tcp.options.mss && event.tcp.has(net::tcp_flag::syn)) entry.mss[event.direction] = *event.tcp.options.mss;
-        note_evidence(entry, event);
-        time_stalls_and_responses(entry, event);
+        const std::int64_t now = event.frame.timestamp.total_nanoseconds();
+        note_evidence(entry, event, now);
+        time_stalls_and_responses(entry, event, now);
         // tshark shows no ack_rtt when the ACK has the data's own timestamp (a zero
         // delta), so such samples are not RTT samples for us either.
         if (event.analysis.ack_rtt_ns && *event.analysis.ack_rtt_ns != 0)
@@ -77,7 +79,7 @@ public:
             auto& health = d == c.client_direction ? h.client_to_server : h.server_to_client;
             add_elapsed(health.zero_window_ns, entry.timing.window_closed_since_ns[d], c.last_seen.total_nanoseconds());
         }
-        if (entry.timing.response_time) h.response_time = std::move(*entry.timing.response_time.owned);
+        if (auto response_time = entry.timing.response_time.release()) h.response_time = std::move(*response_time);
         const int client = c.client_direction;
         h.client_mss = entry.mss[client];
         h.server_mss = entry.mss[1 - client];
@@ -90,7 +92,7 @@ public:
             h.first_syn_frame = client_state.unacked.front().frame;
         h.truncated_frames = entry.truncated_frames;
         h.first_reset_frame = entry.first_reset_frame;
-        if (entry.details) h.details = std::move(entry.details.owned);
+        h.details = entry.details.release();
         entry = Live{};
         diagnosis::diagnose(h);
         verdict_.add(h);
@@ -126,26 +128,6 @@ public:
     }
 
 private:
-    // An owned RttDigest allocated on first use, copying deeply so that TcpHealth stays
-    // copyable: 8 bytes for a conversation that never has a sample.
-    struct LazyDigest {
-        std::unique_ptr<RttDigest> owned;
-        LazyDigest() = default;
-        LazyDigest(const LazyDigest& other) : owned(other.owned ? std::make_unique<RttDigest>(*other.owned) : nullptr) {}
-        LazyDigest(LazyDigest&&) noexcept = default;
-        LazyDigest& operator=(const LazyDigest& other) {
-            if (this != &other) owned = other.owned ? std::make_unique<RttDigest>(*other.owned) : nullptr;
-            return *this;
-        }
-        LazyDigest& operator=(LazyDigest&&) noexcept = default;
-        ~LazyDigest() = default;
-        explicit operator bool() const noexcept { return owned != nullptr; }
-        RttDigest& get() {
-            if (!owned) owned = std::make_unique<RttDigest>();
-            return *owned;
-        }
-    };
-
     // What the stall and response timers need while a conversation runs (kept small:
     // one of these per live conversation).
     struct Timing {
@@ -160,7 +142,7 @@ private:
         bool client_sent_data = false;
         std::uint8_t last_direction = 0;  // of the conversation's previous frame
         // Allocated at the first response: a scan's half-open conversations never need it.
-        LazyDigest response_time;
+        detail::LazyBox<RttDigest> response_time;
     };
 
     // Time from `from` to `to` added to `total`, if it is positive; saturating, since a
@@ -171,24 +153,6 @@ private:
         if (__builtin_add_overflow(total, d, &total)) total = INT64_MAX;
     }
 
-    // An owned, optional ConversationDetails that copies deeply, so that TcpHealth stays
-    // copyable like every other detector.
-    struct DetailsSlot {
-        std::unique_ptr<ConversationDetails> owned;
-        DetailsSlot() = default;
-        DetailsSlot(const DetailsSlot& other)
-            : owned(other.owned ? std::make_unique<ConversationDetails>(*other.owned) : nullptr) {}
-        DetailsSlot(DetailsSlot&&) noexcept = default;
-        DetailsSlot& operator=(const DetailsSlot& other) {
-            if (this != &other) owned = other.owned ? std::make_unique<ConversationDetails>(*other.owned) : nullptr;
-            return *this;
-        }
-        DetailsSlot& operator=(DetailsSlot&&) noexcept = default;
-        ~DetailsSlot() = default;
-        explicit operator bool() const noexcept { return owned != nullptr; }
-        const ConversationDetails* operator->() const noexcept { return owned.get(); }
-    };
-
     struct Live {
         TcpDirectionHealth direction[2];  // indexed by the conversation's direction
         ConnectionEvents events;
@@ -198,12 +162,7 @@ private:
         std::uint32_t truncated_frames = 0;
         std::uint64_t first_reset_frame = 0;
         // Allocated at the first thing worth citing: most conversations never need it.
-        DetailsSlot details;
-
-        ConversationDetails& details_for_writing() {
-            if (!details) details.owned = std::make_unique<ConversationDetails>();
-            return *details.owned;
-        }
+        detail::LazyBox<ConversationDetails> details;
     };
 
     // A 32-bit print of what makes a frame itself: IPv4 identification, sequence and
@@ -224,11 +183,10 @@ private:
 
     // Frames worth citing as evidence, by the sender's side (0 client, 1 server). Cheap
     // for a clean segment: one test of the analysis flags and two comparisons.
-    static void note_evidence(Live& entry, const TcpSegmentEvent& event) {
+    static void note_evidence(Live& entry, const TcpSegmentEvent& event, std::int64_t now) {
         using namespace flow::analysis_flag;
         const std::uint32_t f = event.analysis.flags;
         const int side = event.from_client() ? 0 : 1;
-        const std::int64_t now = event.frame.timestamp.total_nanoseconds();
         const Timing& t = entry.timing;
         // Earlier than the conversation's previous frame (as Wireshark's tcp.time_delta < 0).
         const bool backwards = t.sent_any && now < t.last_sent_ns[t.last_direction];
@@ -239,7 +197,7 @@ private:
         if (event.frame.bytes.size() < event.frame.wire_length && entry.truncated_frames != UINT32_MAX) ++entry.truncated_frames;
         if (event.tcp.has(net::tcp_flag::rst) && entry.first_reset_frame == 0) entry.first_reset_frame = event.frame.number;
         // Anything from this side answers the other side's retransmissions.
-        if (entry.details) entry.details.owned->unanswered_retransmissions[1 - side] = 0;
+        if (entry.details) entry.details.get().unanswered_retransmissions[1 - side] = 0;
         const std::uint32_t print = frame_print(event);
         // Some stacks (Windows) resend a SYN with the same identification; a resend waits for
         // a timeout of 200 ms or more, a capture's copy follows within a few milliseconds.
@@ -266,7 +224,7 @@ private:
         const int side = event.from_client() ? 0 : 1;
         const std::uint64_t frame = event.frame.number;
         const flow::SegmentCause cause = event.analysis.cause;
-        ConversationDetails& d = entry.details_for_writing();
+        ConversationDetails& d = entry.details.get();
         if (cause != flow::SegmentCause::none) {
             auto& n = d.causes[side][static_cast<std::size_t>(cause)];
             if (n != UINT32_MAX) ++n;
@@ -301,16 +259,15 @@ private:
         const flow::TcpDirectionState& sender = c.tcp.direction[seen];
         const flow::TcpDirectionState& unseen = c.tcp.direction[1 - seen];
         if (!unseen.base_seq_set || sender.last_ack == 0) return false;
-        return sequence_distance(unseen.base_seq, sender.last_ack) > 2;
+        const std::uint32_t acknowledged = sender.last_ack - unseen.base_seq;  // modulo 2^32
+        return acknowledged > 2;
     }
-    [[nodiscard]] static std::uint32_t sequence_distance(std::uint32_t from, std::uint32_t to) noexcept { return to - from; }
 
-    static void time_stalls_and_responses(Live& entry, const TcpSegmentEvent& event) {
+    static void time_stalls_and_responses(Live& entry, const TcpSegmentEvent& event, std::int64_t now) {
         using namespace flow::analysis_flag;
         Timing& t = entry.timing;
         const int d = event.direction;
         const auto bit = static_cast<std::uint8_t>(1u << d);
-        const std::int64_t now = event.frame.timestamp.total_nanoseconds();
         const std::uint32_t f = event.analysis.flags;
         if ((f & (retransmission | spurious_retransmission)) && !(f & fast_retransmission) && (t.sent_any & bit))
             add_elapsed(entry.direction[d].rto_wait_ns, t.last_sent_ns[d], now);
@@ -330,7 +287,7 @@ private:
         if (event.from_client()) {
             if (!t.client_sent_data) {
                 t.client_sent_data = true;
-                note_client_delay(entry, event, previous_sent_ns, sent_before);
+                note_client_delay(entry, event, now, previous_sent_ns, sent_before);
             }
             if (!t.awaiting_response) {
                 t.awaiting_response = true;
@@ -347,7 +304,7 @@ private:
                 t.response_time.get().add(response);
                 const bool worst = !entry.details || server_time > entry.details->worst_server_time_ns;
                 if (worst && server_time >= diagnosis::thresholds::worth_recording_ns) {
-                    ConversationDetails& d = entry.details_for_writing();
+                    ConversationDetails& d = entry.details.get();
                     d.worst_server_time_ns = server_time;
                     d.worst_response_ns = response;
                     d.worst_request_frame = t.request_start_frame;
@@ -359,14 +316,15 @@ private:
 
     // The client's first data after a complete handshake: how long it paused since its
     // handshake ACK (its previous segment).
-    static void note_client_delay(Live& entry, const TcpSegmentEvent& event, std::int64_t previous_sent_ns, bool sent_before) {
+    static void note_client_delay(Live& entry, const TcpSegmentEvent& event, std::int64_t now, std::int64_t previous_sent_ns,
+                                  bool sent_before) {
         const int client = event.direction;
         const bool handshake = (entry.events.syn & (1u << client)) && (entry.events.syn_ack & (1u << (1 - client)));
         if (!handshake || !sent_before) return;
         std::int64_t delay = 0;
-        if (__builtin_sub_overflow(event.frame.timestamp.total_nanoseconds(), previous_sent_ns, &delay)) return;
+        if (__builtin_sub_overflow(now, previous_sent_ns, &delay)) return;
         if (delay < diagnosis::thresholds::worth_recording_ns) return;
-        ConversationDetails& d = entry.details_for_writing();
+        ConversationDetails& d = entry.details.get();
         d.client_delay_ns = delay;
         d.client_request_frame = event.frame.number;
     }

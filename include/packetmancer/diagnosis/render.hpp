@@ -21,6 +21,13 @@ struct FindingContext {
     net::Endpoint server{};
 };
 
+namespace detail_render {
+// The finding's numbers as named format arguments ({retransmissions}, {closed_ms}, ...).
+inline void push_numbers(fmt::dynamic_format_arg_store<fmt::format_context>& args, const Finding& f) {
+    for (std::size_t i = 0; i < f.number_count; ++i) args.push_back(fmt::arg(f.numbers[i].name.data(), f.numbers[i].value));
+}
+} // namespace detail_render
+
 // The finding's sentence, its numbers and endpoints filled in; for a directional finding
 // {sender} and {receiver} are the two ends in its direction. A template that does not
 // fit its numbers (a catalogue bug) yields the id rather than an exception.
@@ -34,7 +41,7 @@ struct FindingContext {
     args.push_back(fmt::arg("server", server));
     args.push_back(fmt::arg("sender", reverse ? server : client));
     args.push_back(fmt::arg("receiver", reverse ? client : server));
-    for (std::size_t i = 0; i < f.number_count; ++i) args.push_back(fmt::arg(f.numbers[i].name.data(), f.numbers[i].value));
+    detail_render::push_numbers(args, f);
     std::string text;
     try {
         text = fmt::vformat(e.text[static_cast<std::size_t>(language)], args);
@@ -59,7 +66,7 @@ struct FindingContext {
     if (!e.filter.empty()) {
         // Filters may name the finding's numbers ("tcp.len > {mss:.0f}").
         fmt::dynamic_format_arg_store<fmt::format_context> args;
-        for (std::size_t i = 0; i < f.number_count; ++i) args.push_back(fmt::arg(f.numbers[i].name.data(), f.numbers[i].value));
+        detail_render::push_numbers(args, f);
         std::string terms;
         try {
             terms = fmt::vformat(e.filter, args);
