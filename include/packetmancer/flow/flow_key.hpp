@@ -1,52 +1,108 @@
 // The key of a conversation: its two endpoints, in a canonical order so that both
 // directions find the same conversation, and the direction a packet travels in.
+// Every packet builds, orders, hashes and compares one key, so all of it works on
+// whole machine words: an endpoint is 20 bytes without padding, a key 40.
 #pragma once
 
 #include "packetmancer/net/ip_address.hpp"
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <functional>
+#include <type_traits>
 
 namespace packetmancer::flow {
 
-// Direction 0 is sent by the smaller endpoint (address first, then port, as
-// Wireshark's cmp_address and port tie-break order them), direction 1 by the other.
-// A "land" packet (both ends equal) always travels in direction 1, as in Wireshark.
+static_assert(sizeof(net::Endpoint) == 20 && std::has_unique_object_representations_v<net::Endpoint>,
+              "an endpoint must be 20 bytes without padding, so that keys compare and hash as bytes");
+
+namespace detail_flow_key {
+
+template <class Word>
+[[nodiscard]] inline Word load(const void* p) noexcept {
+    Word w;
+    std::memcpy(&w, p, sizeof w);
+    return w;
+}
+
+// Big-endian loads make byte-wise (lexicographic) order the order of the integers.
+[[nodiscard]] inline std::uint64_t load_big_endian64(const std::uint8_t* p) noexcept {
+    const auto w = load<std::uint64_t>(p);
+    if constexpr (std::endian::native == std::endian::little) return __builtin_bswap64(w);
+    else return w;
+}
+[[nodiscard]] inline std::uint32_t load_big_endian16(const std::uint8_t* p) noexcept {
+    return static_cast<std::uint32_t>(p[0]) << 8 | p[1];
+}
+
+// The 128-bit product of two words folded to 64 bits: one multiplication mixes every
+// bit of both inputs into the middle of the result (the "mum" step of wyhash).
+__extension__ using Uint128 = unsigned __int128;  // GCC and Clang; __extension__ keeps -Wpedantic quiet
+[[nodiscard]] inline std::uint64_t multiply_fold(std::uint64_t a, std::uint64_t b) noexcept {
+    const Uint128 product = static_cast<Uint128>(a) * b;
+    return static_cast<std::uint64_t>(product) ^ static_cast<std::uint64_t>(product >> 64);
+}
+
+} // namespace detail_flow_key
+
+// Direction 0 is sent by the smaller endpoint (address family, then address bytes,
+// then port, as Wireshark's cmp_address and port tie-break order them), direction 1 by
+// the other. A "land" packet (both ends equal) always travels in direction 1, as in
+// Wireshark. Equal to `source < destination`, in three word comparisons.
 [[nodiscard]] inline int direction_of(const net::Endpoint& source, const net::Endpoint& destination) noexcept {
-    return source < destination ? 0 : 1;
+    using namespace detail_flow_key;
+    const auto* s = reinterpret_cast<const std::uint8_t*>(&source);
+    const auto* d = reinterpret_cast<const std::uint8_t*>(&destination);
+    // Bytes 0..15: version, the zero byte, address bytes 0..13.
+    const std::uint64_t s0 = load_big_endian64(s), d0 = load_big_endian64(d);
+    if (s0 != d0) return s0 < d0 ? 0 : 1;
+    const std::uint64_t s1 = load_big_endian64(s + 8), d1 = load_big_endian64(d + 8);
+    if (s1 != d1) return s1 < d1 ? 0 : 1;
+    // Address bytes 14..15, then the port as a number.
+    const std::uint32_t s2 = load_big_endian16(s + 16) << 16 | source.port;
+    const std::uint32_t d2 = load_big_endian16(d + 16) << 16 | destination.port;
+    return s2 < d2 ? 0 : 1;
 }
 
 struct FlowKey {
     net::Endpoint low{};   // sender of direction 0
     net::Endpoint high{};  // sender of direction 1
 
-    friend bool operator==(const FlowKey&, const FlowKey&) = default;
-};
-
-// Hashes the key eight bytes at a time with a multiply-xorshift mix (as in
-// splitmix64): a handful of multiplications per packet instead of one per byte, and
-// every input bit reaches the low bits a hash table uses.
-struct FlowKeyHash {
-    [[nodiscard]] static std::uint64_t mix(std::uint64_t h, std::uint64_t word) noexcept {
-        h ^= word + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
-        h ^= h >> 30;
-        h *= 0xBF58476D1CE4E5B9ull;
-        h ^= h >> 27;
-        return h;
+    // Five word comparisons, no call to memcmp.
+    friend bool operator==(const FlowKey& a, const FlowKey& b) noexcept {
+        using detail_flow_key::load;
+        const auto* p = reinterpret_cast<const std::uint8_t*>(&a);
+        const auto* q = reinterpret_cast<const std::uint8_t*>(&b);
+        std::uint64_t differ = 0;
+        for (std::size_t i = 0; i < sizeof(FlowKey); i += 8)
+            differ |= load<std::uint64_t>(p + i) ^ load<std::uint64_t>(q + i);
+        return differ == 0;
     }
+};
+static_assert(sizeof(FlowKey) == 40 && std::has_unique_object_representations_v<FlowKey>,
+              "a key must be 40 bytes without padding: it compares and hashes as five words");
+
+// Hashes the key's five words with three independent multiply-folds and a final one:
+// the multiplications run in parallel (a short dependency chain), and each output bit
+// depends on every input bit. Keys that differ in one port land far apart.
+struct FlowKeyHash {
     [[nodiscard]] std::uint64_t operator()(const FlowKey& key) const noexcept {
-        std::uint64_t h = 0;
-        for (const auto* e : {&key.low, &key.high}) {
-            std::uint64_t words[2];
-            std::memcpy(words, e->address.bytes.data(), sizeof words);
-            h = mix(h, words[0]);
-            h = mix(h, words[1]);
-            h = mix(h, (std::uint64_t{e->address.version} << 16) | e->port);
-        }
-        h *= 0x94D049BB133111EBull;
-        return h ^ (h >> 31);
+        using namespace detail_flow_key;
+        const auto* p = reinterpret_cast<const std::uint8_t*>(&key);
+        // Odd constants with bits spread over the whole word (from the golden ratio and
+        // splitmix64's multipliers), so that zero words still mix.
+        constexpr std::uint64_t k0 = 0x9E3779B97F4A7C15ull, k1 = 0xBF58476D1CE4E5B9ull,
+                                k2 = 0x94D049BB133111EBull, k3 = 0xD6E8FEB86659FD93ull,
+                                k4 = 0xA0761D6478BD642Full, k5 = 0xE7037ED1A0B428DBull;
+        const std::uint64_t a = multiply_fold(load<std::uint64_t>(p) ^ k0, load<std::uint64_t>(p + 8) ^ k1);
+        const std::uint64_t b = multiply_fold(load<std::uint64_t>(p + 16) ^ k2, load<std::uint64_t>(p + 24) ^ k3);
+        const std::uint64_t c = multiply_fold(load<std::uint64_t>(p + 32) ^ k4, k5);
+        return multiply_fold(a ^ k4, b ^ c ^ k5);
+    }
+    // Mixes one more word into a hash, for keys made of a FlowKey and more.
+    [[nodiscard]] static std::uint64_t mix(std::uint64_t hash, std::uint64_t word) noexcept {
+        return detail_flow_key::multiply_fold(hash ^ 0x9E3779B97F4A7C15ull, word ^ 0xD6E8FEB86659FD93ull);
     }
 };
 

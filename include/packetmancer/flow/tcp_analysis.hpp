@@ -11,6 +11,7 @@
 #include "packetmancer/flow/segment_cause.hpp"
 #include "packetmancer/flow/sequence.hpp"
 #include "packetmancer/flow/tcp_flags.hpp"
+#include "packetmancer/flow/unacked_list.hpp"
 #include "packetmancer/net/tcp.hpp"
 #include "packetmancer/packet.hpp"
 
@@ -34,15 +35,6 @@ struct TcpAnalysis {
     bool cause_on_default_rtt = false;  // a direction had no RTT sample yet (tstat's +32)
 
     [[nodiscard]] bool has(std::uint32_t flag) const noexcept { return (flags & flag) != 0; }
-};
-
-// A segment still waiting for its ACK (Wireshark's "unacked list").
-struct UnackedSegment {
-    std::uint32_t seq = 0;
-    std::uint32_t end = 0;  // seq + length, +1 for SYN or FIN
-    std::uint32_t fingerprint = 0;  // segment_fingerprint, to tell a network copy from a resend
-    std::int64_t sent_ns = 0;
-    std::uint64_t frame = 0;
 };
 
 inline constexpr std::size_t max_unacked_segments = 10'000;  // as Wireshark's cap, per direction
@@ -74,7 +66,7 @@ struct TcpDirectionState {
     std::int8_t window_scale = -1;  // -1 unknown, -2 no scaling, 0..14 a shift
     bool is_first_ack = false;
     bool base_seq_set = false;  // the small members last: no padding (80 bytes, not 88)
-    std::vector<UnackedSegment> unacked;  // oldest first
+    UnackedList unacked;  // oldest first
 };
 
 // The sequence state of a conversation: two directions, the handshake timing, and
@@ -341,36 +333,17 @@ inline TcpAnalysis analyze_segment(TcpConversationState& conv, int sender, const
 
     // 5.14 ACK bookkeeping over the other side's unacked segments.
     if (!rev.unacked.empty()) {
-        std::size_t kept = 0;
-        std::size_t exact_matches = 0;
-        std::optional<std::int64_t> oldest_removed_sent_ns;
-        for (std::size_t i = 0; i < rev.unacked.size(); ++i) {
-            UnackedSegment entry = rev.unacked[i];
-            if (ack == entry.end) {
-                // Oldest exact match wins, as Wireshark's newest-first walk overwrites.
-                if (!result.ack_rtt_ns) {
-                    result.ack_rtt_ns = now_ns - entry.sent_ns;
-                    result.acked_frame = entry.frame;
-                }
-                ++exact_matches;
-                if (!oldest_removed_sent_ns) oldest_removed_sent_ns = entry.sent_ns;
-                continue;
-            }
-            if (sequence::gt(ack, entry.seq) && sequence::lt(ack, entry.end)) {
-                entry.seq = ack;
-            } else if (!sequence::gt(entry.end, ack)) {
-                if (!oldest_removed_sent_ns) oldest_removed_sent_ns = entry.sent_ns;
-                continue;
-            }
-            rev.unacked[kept++] = entry;
+        const AckOutcome acked = rev.unacked.acknowledge(ack);
+        if (budget) budget->used -= acked.removed;
+        if (acked.exact_matches > 0) {
+            result.ack_rtt_ns = now_ns - acked.matched.sent_ns;
+            result.acked_frame = acked.matched.frame;
         }
-        if (budget) budget->used -= rev.unacked.size() - kept;
-        rev.unacked.resize(kept);
         // Section 8's estimates for rev's data. Karn: an ACK matching two sendings of the
         // same data (a resend, or a network copy) gives no RTT sample.
         SegmentCauseState& rev_cause = conv.cause[1 - sender];
-        if (oldest_removed_sent_ns) rev_cause.remember_acked_send(*oldest_removed_sent_ns);
-        if (exact_matches == 1) rev_cause.add_rtt_sample(*result.ack_rtt_ns);
+        if (acked.oldest_removed_sent_ns) rev_cause.remember_acked_send(*acked.oldest_removed_sent_ns);
+        if (acked.exact_matches == 1) rev_cause.add_rtt_sample(*result.ack_rtt_ns);
     }
 
     // Section 6, steps 4 to 9: after the analysis, in dissect_tcp's order.

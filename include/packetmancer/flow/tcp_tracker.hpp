@@ -11,6 +11,7 @@
 // Each close is handed to the caller before the conversation's state is freed.
 #pragma once
 
+#include "packetmancer/detail/stable_vector.hpp"
 #include "packetmancer/flow/conversation.hpp"
 #include "packetmancer/flow/flow_index.hpp"
 #include "packetmancer/flow/flow_key.hpp"
@@ -20,7 +21,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <deque>
 #include <vector>
 
 namespace packetmancer::flow {
@@ -99,11 +99,12 @@ public:
         } else {
             touch(slot);
         }
-        if (slots_[slot].list == running) {
-            if (tcp.flags & net::tcp_flag::fin) slots_[slot].fins |= static_cast<std::uint8_t>(1u << direction);
-            if ((tcp.flags & net::tcp_flag::rst) || slots_[slot].fins == 3) move_to(slot, ended);
+        Slot& live = slots_[slot];
+        if (live.list == running) {
+            if (tcp.flags & net::tcp_flag::fin) live.fins |= static_cast<std::uint8_t>(1u << direction);
+            if ((tcp.flags & net::tcp_flag::rst) || live.fins == 3) move_to(slot, ended);
         }
-        Conversation& conversation = slots_[slot].conversation;
+        Conversation& conversation = live.conversation;
         if (syn_only && !conversation.client_from_syn) {
             conversation.client_from_syn = true;
             conversation.client_direction = direction;
@@ -224,8 +225,7 @@ private:
         for (auto& d : c.tcp.direction) budget_.used -= d.unacked.size();
         // Keep the unacked vectors' capacity for the next tenant of this slot: no
         // allocation per conversation once the pool has warmed up.
-        std::vector<UnackedSegment> keep[2] = {std::move(c.tcp.direction[0].unacked),
-                                               std::move(c.tcp.direction[1].unacked)};
+        UnackedList keep[2] = {std::move(c.tcp.direction[0].unacked), std::move(c.tcp.direction[1].unacked)};
         c.tcp = TcpConversationState{};
         for (int d = 0; d < 2; ++d) {
             keep[d].clear();
@@ -267,7 +267,7 @@ private:
     TrackerLimits limits_;
     TrackerStats stats_{};
     UnackedBudget budget_{};
-    std::deque<Slot> slots_;            // stable addresses; a slot is reused after its close
+    detail::StableVector<Slot> slots_;  // stable addresses; a slot is reused after its close
     std::vector<std::uint32_t> free_;   // closed slots ready for reuse
     FlowIndex index_;                   // 4-tuple -> live slot
     std::uint32_t head_[2] = {none, none};  // least recently active, per list

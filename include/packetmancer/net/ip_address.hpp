@@ -11,9 +11,12 @@
 namespace packetmancer::net {
 
 // An IPv4 address lives in the first four bytes; the rest stay zero so that equal
-// addresses are equal as bytes.
+// addresses are equal as bytes. The layout has no padding (18 bytes: the version, a
+// zero byte, the address), so an address, an endpoint and a conversation key compare and
+// hash as plain words (see flow/flow_key.hpp).
 struct IpAddress {
     std::uint8_t version = 0;  // 4 or 6; 0 for "no address"
+    std::uint8_t always_zero = 0;  // fills what would be padding
     std::array<std::uint8_t, 16> bytes{};
 
     [[nodiscard]] static IpAddress v4(const std::uint8_t* p) noexcept {
