@@ -148,6 +148,32 @@ TEST_CASE("TCP options: MSS, window scale, SACK permitted, SACK blocks, timestam
     CHECK_FALSE(o.malformed);
 }
 
+TEST_CASE("the common NOP, NOP, timestamps layout reads as the general option walk reads it") {
+    // Timestamps alone: the 12-byte layout every Linux segment after the handshake carries.
+    const auto alone = decode(ipv4_packet({}, tcp_segment({.timestamps = std::pair{0xDEADBEEFu, 7u}})), LinkType::raw);
+    REQUIRE(alone.transport == net::Transport::tcp);
+    CHECK(alone.tcp.header_length == 32);
+    CHECK(alone.tcp.options.timestamp_value == 0xDEADBEEFu);
+    CHECK(alone.tcp.options.timestamp_echo == 7u);
+    CHECK_FALSE(alone.tcp.options.mss.has_value());
+    CHECK(alone.tcp.options.sack_block_count == 0);
+    CHECK_FALSE(alone.tcp.options.malformed);
+    // Timestamps followed by SACK blocks are 24 bytes: the walk reads both.
+    const auto with_sack = decode(
+        ipv4_packet({}, tcp_segment({.timestamps = std::pair{1u, 2u}, .sack_blocks = {{10, 20}, {30, 40}}})), LinkType::raw);
+    REQUIRE(with_sack.transport == net::Transport::tcp);
+    CHECK(with_sack.tcp.options.timestamp_value == 1u);
+    CHECK(with_sack.tcp.options.sack_block_count == 2);
+    CHECK(with_sack.tcp.options.sack_blocks[1].right == 40);
+    // Twelve bytes that only start like it (kind 8 with a wrong length) are malformed.
+    Bytes odd = tcp_segment({.timestamps = std::pair{1u, 2u}});
+    odd[23] = 12;  // the timestamp option's length byte
+    const auto bad = decode(ipv4_packet({}, odd), LinkType::raw);
+    REQUIRE(bad.transport == net::Transport::tcp);
+    CHECK(bad.tcp.options.malformed);
+    CHECK_FALSE(bad.tcp.options.timestamp_value.has_value());
+}
+
 TEST_CASE("malformed TCP: data offset below 5 or past the IP payload; options of length 0 stop parsing") {
     Bytes segment = tcp_segment({});
     segment[12] = 0x40;  // data offset 4

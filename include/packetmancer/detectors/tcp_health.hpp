@@ -342,12 +342,24 @@ private:
         if (less_healthy(h, *healthiest)) *healthiest = h;
     }
 
+    // Most segments carry no analysis flag and no SYN, FIN or RST: two tests, then only
+    // the packet and byte counts.
     static void count(TcpDirectionHealth& d, const TcpSegmentEvent& event) {
-        using namespace flow::analysis_flag;
         namespace tf = net::tcp_flag;
-        const std::uint32_t f = event.analysis.flags;
         ++d.packets;
         d.payload_bytes += event.tcp.payload_length;
+        if (event.analysis.flags != 0) [[unlikely]]
+            count_flags(d, event);
+        if (event.tcp.flags & (tf::rst | tf::syn | tf::fin)) [[unlikely]] {
+            d.resets += event.tcp.has(tf::rst);
+            d.syns += event.tcp.has(tf::syn);
+            d.fins += event.tcp.has(tf::fin);
+        }
+    }
+
+    static void count_flags(TcpDirectionHealth& d, const TcpSegmentEvent& event) {
+        using namespace flow::analysis_flag;
+        const std::uint32_t f = event.analysis.flags;
         d.retransmissions += (f & any_retransmission) != 0;
         d.fast_retransmissions += (f & fast_retransmission) != 0;
         d.spurious_retransmissions += (f & spurious_retransmission) != 0;
@@ -364,9 +376,6 @@ private:
         d.acked_unseen += (f & ack_lost_segment) != 0;
         d.window_updates += (f & window_update) != 0;
         d.reused_ports += (f & reused_ports) != 0;
-        d.resets += event.tcp.has(tf::rst);
-        d.syns += event.tcp.has(tf::syn);
-        d.fins += event.tcp.has(tf::fin);
     }
 
     std::size_t keep_top_;
