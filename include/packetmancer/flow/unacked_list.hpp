@@ -179,7 +179,8 @@ private:
             head_ = 0;
             return;
         }
-        reserve(capacity_ == 0 ? 8 : std::size_t{capacity_} * 2);
+        // From one entry: a scan's half-open conversations each hold a single SYN.
+        reserve(capacity_ == 0 ? 1 : std::size_t{capacity_} * 2);
     }
 
     void reserve(std::size_t capacity) {
