@@ -23,6 +23,45 @@ TEST_CASE("strings are escaped: quotes, backslashes and control characters") {
     CHECK(out == "[\n  \"a\\\"b\\\\c\\n\\u0001\"\n]\n");
 }
 
+TEST_CASE("every byte value, at every position of a long string, is escaped exactly when JSON requires it") {
+    // Long plain runs are skipped eight bytes at a time; this checks that no byte of any
+    // value hides in a skipped word, whatever its offset.
+    const auto expected_escape = [](unsigned char c) -> std::string {
+        switch (c) {
+        case '"': return "\\\"";
+        case '\\': return "\\\\";
+        case '\n': return "\\n";
+        case '\r': return "\\r";
+        case '\t': return "\\t";
+        default: break;
+        }
+        std::string escaped;
+        if (c < 0x20) {
+            static constexpr char hex[] = "0123456789abcdef";
+            escaped.append("\\u00");
+            escaped.push_back(hex[c >> 4]);
+            escaped.push_back(hex[c & 0xF]);
+        } else {
+            escaped.push_back(static_cast<char>(c));
+        }
+        return escaped;
+    };
+    for (int value = 0; value < 256; ++value) {
+        for (std::size_t position = 0; position < 19; ++position) {
+            std::string text(19, 'x');
+            text[position] = static_cast<char>(value);
+            std::string out;
+            JsonWriter(out).value(text);
+            std::string want = "\"";
+            want.append(position, 'x');
+            want.append(expected_escape(static_cast<unsigned char>(value)));
+            want.append(18 - position, 'x');
+            want.push_back('"');
+            CHECK(out == want);
+        }
+    }
+}
+
 TEST_CASE("timestamps keep all nine fractional digits") {
     CHECK(packetmancer::report::epoch_seconds_text(1700000000, 5) == "1700000000.000000005");
     CHECK(packetmancer::report::epoch_seconds_text(0, 123456789) == "0.123456789");

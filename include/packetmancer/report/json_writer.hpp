@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,7 +68,7 @@ private:
         if (!first_.empty()) {
             const bool was_first = first_.back();
             if (!was_first) out_ += ',';
-            first_.back() = false;
+            first_.back() = 0;
             if (single_line_depth_ == 0) newline();
             else if (!was_first) out_ += ' ';
         }
@@ -75,7 +76,7 @@ private:
     void open(char c, Layout layout) {
         separate();
         out_ += c;
-        first_.push_back(true);
+        first_.push_back(1);
         if (layout == single_line || single_line_depth_ > 0) ++single_line_depth_;
     }
     void close(char c) {
@@ -90,32 +91,55 @@ private:
         out_ += '\n';
         out_.append(first_.size() * 2, ' ');
     }
+    // True when one of the eight bytes of `w` is a control character, '"' or '\\'
+    // (the classic "has a byte less than n" and "has a zero byte" word tricks; exact as
+    // a yes or no for the whole word, and bytes of 0x80 and above never count).
+    [[nodiscard]] static bool may_need_escape(std::uint64_t w) noexcept {
+        constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+        const std::uint64_t quote = w ^ (ones * '"');
+        const std::uint64_t backslash = w ^ (ones * '\\');
+        const std::uint64_t found = ((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash);
+        return (found & highs) != 0;
+    }
+
+    // Appends runs of plain characters in one go, skipping over them eight at a time;
+    // only the characters JSON requires escaped are written one by one.
     void write_string(std::string_view s) {
         out_ += '"';
-        for (const char ch : s) {
-            const auto c = static_cast<unsigned char>(ch);
+        std::size_t run = 0;
+        std::size_t i = 0;
+        while (i < s.size()) {
+            if (i + 8 <= s.size()) {
+                std::uint64_t w;
+                std::memcpy(&w, s.data() + i, 8);
+                if (!may_need_escape(w)) {
+                    i += 8;
+                    continue;
+                }
+            }
+            const auto c = static_cast<unsigned char>(s[i++]);
+            if (c >= 0x20 && c != '"' && c != '\\') continue;
+            out_.append(s.data() + run, i - 1 - run);
+            run = i;
             switch (c) {
             case '"': out_ += "\\\""; break;
             case '\\': out_ += "\\\\"; break;
             case '\n': out_ += "\\n"; break;
             case '\r': out_ += "\\r"; break;
             case '\t': out_ += "\\t"; break;
-            default:
-                if (c < 0x20) {
-                    static constexpr char hex[] = "0123456789abcdef";
-                    out_ += "\\u00";
-                    out_ += hex[c >> 4];
-                    out_ += hex[c & 0xF];
-                } else {
-                    out_ += ch;
-                }
+            default: {
+                static constexpr char hex[] = "0123456789abcdef";
+                const char escaped[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
+                out_.append(escaped, sizeof escaped);
+            }
             }
         }
+        out_.append(s.data() + run, s.size() - run);
         out_ += '"';
     }
 
     std::string& out_;
-    std::vector<bool> first_;  // per open container: nothing written in it yet
+    std::vector<std::uint8_t> first_;  // per open container: 1 while nothing is written in it (not vector<bool>: one byte each is cheaper to test)
     std::size_t single_line_depth_ = 0;  // containers open inside a single-line one, itself included
     bool after_key_ = false;
 };
