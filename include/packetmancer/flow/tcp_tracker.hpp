@@ -121,14 +121,15 @@ public:
     // Closes every live conversation, in stream order (at the end of the capture).
     template <class OnClose>
     void close_all(OnClose&& on_close) {
-        std::vector<std::uint32_t> live;
+        // Sorted as (id, slot) pairs: comparing ids through the slots would fetch a
+        // slot from memory at every comparison.
+        std::vector<std::uint64_t> live;
         live.reserve(live_);
         for (const List list : {running, ended})
-            for (std::uint32_t s = head_[list]; s != none; s = slots_[s].next) live.push_back(s);
-        std::sort(live.begin(), live.end(), [this](std::uint32_t a, std::uint32_t b) {
-            return slots_[a].conversation.id < slots_[b].conversation.id;
-        });
-        for (const auto s : live) close(s, CloseReason::capture_end, on_close);
+            for (std::uint32_t s = head_[list]; s != none; s = slots_[s].next)
+                live.push_back(std::uint64_t{slots_[s].conversation.id} << 32 | s);
+        std::sort(live.begin(), live.end());
+        for (const auto id_and_slot : live) close(static_cast<std::uint32_t>(id_and_slot), CloseReason::capture_end, on_close);
     }
 
     [[nodiscard]] std::size_t live() const noexcept { return live_; }
