@@ -1,5 +1,5 @@
 // packetmancer: TCP and DNS health of a packet capture, on the console and as JSON.
-// A small tool over the library: Engine<TcpHealth, DnsHealth>, the libpcap reader and the report
+// A small tool over the library: Engine<TcpHealth, DnsHealth>, the capture reader and the report
 // writers do the work; this file parses options and maps outcomes to exit codes.
 #include <packetmancer/packetmancer.hpp>
 
@@ -169,7 +169,11 @@ int main(int argc, char** argv) {
     if (const int code = parse(argc, argv, options); code >= 0) return code;
 
     pm::io::CaptureReader reader;
-    if (!reader.open(options.file)) return fail(unreadable_input, fmt::format("{}: {}", options.file, reader.error()));
+    // A regular file is mapped and read in place; PACKETMANCER_NO_MMAP=1 reads it as a
+    // stream instead (libpcap for classic pcap), with the same results: for comparisons.
+    const char* no_mmap = std::getenv("PACKETMANCER_NO_MMAP");
+    if (!reader.open(options.file, {.map_file = !(no_mmap && *no_mmap)}))
+        return fail(unreadable_input, fmt::format("{}: {}", options.file, reader.error()));
     if (!pm::net::is_supported_link_type(reader.link_type()))
         return fail(unreadable_input, fmt::format("{}: link type {} ({}) is not supported", options.file,
                                                   reader.link_type(),

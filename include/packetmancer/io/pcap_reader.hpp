@@ -69,6 +69,12 @@ public:
     // snaplen without saying so, so such records cannot be counted here.
     [[nodiscard]] std::uint64_t records_over_snaplen() const noexcept { return 0; }
 
+    // Whether libpcap's DLT values here are Linux's, those PcapSpanReader reproduces
+    // libpcap with (elsewhere, CaptureReader reads every classic pcap file through libpcap).
+    static constexpr bool dlt_values_as_on_linux = DLT_ATM_RFC1483 == 11 && DLT_RAW == 12 && DLT_SLIP_BSDOS == 15 &&
+                                                   DLT_PPP_BSDOS == 16 && DLT_ATM_CLIP == 19 && DLT_PFSYNC == 246 &&
+                                                   DLT_PKTAP == 258 && DLT_PFLOG == 117;
+
     // libpcap's name for a link type ("EN10MB"), or "LINKTYPE_<n>".
     [[nodiscard]] static std::string link_type_name(std::uint32_t link_type) {
         const int dlt = link_type == static_cast<std::uint32_t>(LinkType::raw) ? DLT_RAW : static_cast<int>(link_type);

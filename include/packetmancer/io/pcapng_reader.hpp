@@ -2,22 +2,29 @@
 // sections of either byte order, any number of interfaces with different link types,
 // timestamp resolutions and offsets, enhanced, simple and obsolete packet blocks.
 // libpcap 1.10 refuses files whose interfaces differ in link type, which pcapng allows
-// and real multi-interface captures use, hence this reader. Blocks are read one at a
-// time into a reused buffer: memory does not grow with the file.
+// and real multi-interface captures use, hence this reader. The parser takes its bytes
+// from a source (byte_source.hpp): PcapngReader reads a stream one block at a time into
+// a reused buffer (memory does not grow with the file); PcapngSpanReader walks bytes in
+// memory, a mapped file, and its frames point into them. Both parse the same way.
 #pragma once
 
+#include "packetmancer/io/byte_source.hpp"
 #include "packetmancer/io/read_status.hpp"
 #include "packetmancer/packet.hpp"
 
 #include <algorithm>
+#include <concepts>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <span>
 #include <string>
 #include <vector>
 
 namespace packetmancer::io {
 
-class PcapngReader {
+template <class Source>
+class BasicPcapngReader {
 public:
     // Largest block accepted; larger lengths are corruption, not packets.
     static constexpr std::uint32_t max_block_length = 16u << 20;
@@ -26,26 +33,21 @@ public:
 
     // Reads the section header and blocks up to the first interface description from
     // `file`, which the reader owns from now on (it is closed unless it is stdin).
-    bool open(std::FILE* file) {
-        file_ = file;
-        if (!read_section_header(true)) return false;
-        // Stop after the first interface so that link_type() is known before packets.
-        while (interfaces_.empty()) {
-            const BlockResult r = read_block();
-            if (r == BlockResult::end) return true;  // a section with no interface: no packets
-            if (r == BlockResult::error) return false;
-            if (r == BlockResult::packet) {
-                error_ = "a packet block before any interface description";
-                return false;
-            }
-        }
-        return true;
+    bool open(std::FILE* file)
+        requires std::same_as<Source, FileByteSource>
+    {
+        source_ = FileByteSource(file);
+        return start();
+    }
+    // The same from bytes in memory, which must outlive the reader.
+    bool open(std::span<const std::uint8_t> bytes)
+        requires std::same_as<Source, SpanByteSource>
+    {
+        source_ = SpanByteSource(bytes);
+        return start();
     }
 
-    ~PcapngReader() {
-        if (file_ && file_ != stdin) std::fclose(file_);
-    }
-
+    // Reads the next record into `frame`; its bytes stay valid until the next call.
     ReadStatus next(Frame& frame) {
         for (;;) {
             const BlockResult r = read_block();
@@ -70,6 +72,21 @@ public:
 private:
     enum class BlockResult : std::uint8_t { packet, other, end, error };
 
+    bool start() {
+        if (!read_section_header(nullptr)) return false;
+        // Stop after the first interface so that link_type() is known before packets.
+        while (interfaces_.empty()) {
+            const BlockResult r = read_block();
+            if (r == BlockResult::end) return true;  // a section with no interface: no packets
+            if (r == BlockResult::error) return false;
+            if (r == BlockResult::packet) {
+                error_ = "a packet block before any interface description";
+                return false;
+            }
+        }
+        return true;
+    }
+
     struct Interface {
         std::uint32_t link_type = 0;
         std::uint32_t snaplen = 0;
@@ -86,27 +103,25 @@ private:
         return static_cast<std::uint16_t>(big_endian_ ? (p[0] << 8 | p[1]) : (p[1] << 8 | p[0]));
     }
 
-    // Reads exactly n bytes, or reports how the file ended.
-    bool read_exact(std::uint8_t* into, std::size_t n, std::size_t& got) {
-        got = std::fread(into, 1, n, file_);
-        return got == n;
-    }
-
     bool fail(std::string message) {
         error_ = std::move(message);
         return false;
     }
 
-    // The section header's first 8 bytes (type, length) are already in `head`
-    // unless `first`, when they are read here.
-    bool read_section_header(bool first, const std::uint8_t* head = nullptr) {
+    // The section header's first 8 bytes (type, length) are in `head` when the block
+    // loop met them; for the file's first section, `head` is null and they are read here.
+    bool read_section_header(const std::uint8_t* head) {
         std::uint8_t fixed[12];
         std::size_t got = 0;
-        if (first) {
-            if (!read_exact(fixed, 12, got)) return fail(got == 0 ? "empty file" : "truncated pcapng section header");
+        if (!head) {
+            const std::uint8_t* p = source_.take(12, got);
+            if (!p) return fail(got == 0 ? "empty file" : "truncated pcapng section header");
+            std::copy(p, p + 12, fixed);
         } else {
             std::copy(head, head + 8, fixed);
-            if (!read_exact(fixed + 8, 4, got)) return fail("truncated pcapng section header");
+            const std::uint8_t* p = source_.take(4, got);
+            if (!p) return fail("truncated pcapng section header");
+            std::copy(p, p + 4, fixed + 8);
         }
         const std::uint32_t magic = static_cast<std::uint32_t>(fixed[8]) | std::uint32_t{fixed[9]} << 8 |
                                     std::uint32_t{fixed[10]} << 16 | std::uint32_t{fixed[11]} << 24;
@@ -116,10 +131,11 @@ private:
         const std::uint32_t length = u32(fixed + 4);
         if (length < 28 || length % 4 != 0 || length > max_block_length)
             return fail("bad pcapng section header length " + std::to_string(length));
-        body_.resize(length - 12);
-        if (!read_exact(body_.data(), body_.size(), got)) return fail("truncated pcapng section header");
-        if (u16(body_.data()) != 1) return fail("unsupported pcapng major version " + std::to_string(u16(body_.data())));
-        if (u32(body_.data() + body_.size() - 4) != length) return fail("pcapng section header lengths disagree");
+        const std::size_t size = length - 12;
+        const std::uint8_t* body = source_.take(size, got);
+        if (!body) return fail("truncated pcapng section header");
+        if (u16(body) != 1) return fail("unsupported pcapng major version " + std::to_string(u16(body)));
+        if (u32(body + size - 4) != length) return fail("pcapng section header lengths disagree");
         interfaces_.clear();  // interface ids are per section
         consumed_ += length;
         good_offset_ = static_cast<long>(consumed_);
@@ -127,32 +143,35 @@ private:
     }
 
     BlockResult read_block() {
-        std::uint8_t head[8];
         std::size_t got = 0;
-        if (!read_exact(head, 8, got)) {
+        const std::uint8_t* p = source_.take(8, got);
+        if (!p) {
             if (got == 0) return BlockResult::end;
             error_ = "truncated pcapng block header";
             return BlockResult::error;
         }
+        std::uint8_t head[8];  // the next take may reuse the source's buffer
+        std::copy(p, p + 8, head);
         if (head[0] == 0x0A && head[1] == 0x0D && head[2] == 0x0D && head[3] == 0x0A)
-            return read_section_header(false, head) ? BlockResult::other : BlockResult::error;
+            return read_section_header(head) ? BlockResult::other : BlockResult::error;
         const std::uint32_t type = u32(head);
         const std::uint32_t length = u32(head + 4);
         if (length < 12 || length % 4 != 0 || length > max_block_length) {
             error_ = "bad pcapng block length " + std::to_string(length) + " (block type " + std::to_string(type) + ")";
             return BlockResult::error;
         }
-        body_.resize(length - 8);
-        if (!read_exact(body_.data(), body_.size(), got)) {
+        const std::size_t size = length - 8;
+        block_ = source_.take(size, got);
+        if (!block_) {
             error_ = "truncated pcapng block (type " + std::to_string(type) + ")";
             return BlockResult::error;
         }
-        if (u32(body_.data() + body_.size() - 4) != length) {
+        if (u32(block_ + size - 4) != length) {
             error_ = "pcapng block lengths disagree (block type " + std::to_string(type) + ")";
             return BlockResult::error;
         }
         consumed_ += length;
-        const std::size_t body = body_.size() - 4;  // without the trailing length
+        const std::size_t body = size - 4;  // without the trailing length
         BlockResult result = BlockResult::other;
         switch (type) {
         case 1: result = interface_block(body); break;
@@ -168,15 +187,15 @@ private:
     BlockResult interface_block(std::size_t body) {
         if (body < 8) return corrupt("interface description block too short");
         Interface i;
-        i.link_type = u16(body_.data());
-        i.snaplen = u32(body_.data() + 4);
+        i.link_type = u16(block_);
+        i.snaplen = u32(block_ + 4);
         // options: code, length, value padded to 4
         for (std::size_t o = 8; o + 4 <= body;) {
-            const std::uint16_t code = u16(body_.data() + o);
-            const std::uint16_t len = u16(body_.data() + o + 2);
+            const std::uint16_t code = u16(block_ + o);
+            const std::uint16_t len = u16(block_ + o + 2);
             if (code == 0) break;
             if (o + 4 + len > body) break;
-            const std::uint8_t* v = body_.data() + o + 4;
+            const std::uint8_t* v = block_ + o + 4;
             if (code == 9 && len >= 1) {  // if_tsresol
                 i.binary_resolution = (v[0] & 0x80) != 0;
                 i.exponent = v[0] & 0x7F;
@@ -209,14 +228,14 @@ private:
                 return corrupt("packet timestamp out of range (before 1970 or after 2242)");
         }
         last_timestamp_ = pending_.timestamp;
-        pending_.bytes = {body_.data() + data_offset, captured};
+        pending_.bytes = {block_ + data_offset, captured};
         pending_.wire_length = original < captured ? captured : original;
         return BlockResult::packet;
     }
 
     BlockResult enhanced_packet(std::size_t body) {
         if (body < 20) return corrupt("enhanced packet block too short");
-        const std::uint8_t* p = body_.data();
+        const std::uint8_t* p = block_;
         const std::uint64_t units = std::uint64_t{u32(p + 4)} << 32 | u32(p + 8);
         return packet_from(u32(p), units, true, 20, u32(p + 12), u32(p + 16), body);
     }
@@ -224,7 +243,7 @@ private:
     BlockResult simple_packet(std::size_t body) {
         if (body < 4) return corrupt("simple packet block too short");
         if (interfaces_.empty()) return corrupt("simple packet block without an interface");
-        const std::uint32_t original = u32(body_.data());
+        const std::uint32_t original = u32(block_);
         std::uint32_t captured = static_cast<std::uint32_t>(body - 4);
         if (original < captured) captured = original;
         if (interfaces_[0].snaplen && interfaces_[0].snaplen < captured) captured = interfaces_[0].snaplen;
@@ -234,7 +253,7 @@ private:
 
     BlockResult obsolete_packet(std::size_t body) {
         if (body < 20) return corrupt("packet block too short");
-        const std::uint8_t* p = body_.data();
+        const std::uint8_t* p = block_;
         const std::uint64_t units = std::uint64_t{u32(p + 4)} << 32 | u32(p + 8);
         return packet_from(u16(p), units, true, 20, u32(p + 12), u32(p + 16), body);
     }
@@ -274,10 +293,10 @@ private:
         return BlockResult::error;
     }
 
-    std::FILE* file_ = nullptr;
+    Source source_;
+    const std::uint8_t* block_ = nullptr;  // the current block's body, from the source
     bool big_endian_ = false;
     std::vector<Interface> interfaces_;
-    std::vector<std::uint8_t> body_;  // the current block, reused
     Frame pending_{};
     Timestamp last_timestamp_{};
     std::uint64_t records_ = 0;
@@ -286,5 +305,10 @@ private:
     long good_offset_ = 0;
     std::string error_;
 };
+
+// Reads a stream (a file, standard input, a pipe) block by block.
+using PcapngReader = BasicPcapngReader<FileByteSource>;
+// Walks bytes in memory (a mapped file): frames point into them.
+using PcapngSpanReader = BasicPcapngReader<SpanByteSource>;
 
 } // namespace packetmancer::io
