@@ -136,3 +136,22 @@ TEST_CASE("copies and moves keep the entries and the order flag") {
     moved.push_back(segment(5, 5, 1));
     CHECK(moved.size() == 1);
 }
+
+TEST_CASE("shrinking keeps what is left and gives back the room a burst needed") {
+    UnackedList list;
+    for (std::uint32_t i = 0; i < 1000; ++i) list.push_back(segment(100 * i, 100, i + 1));
+    list.acknowledge(100 * 998);  // two left
+    const std::vector<UnackedSegment> before = entries(list);
+    list.shrink_to_fit();
+    REQUIRE(list.size() == 2);
+    CHECK(same(list[0], before[0]));
+    CHECK(same(list[1], before[1]));
+    CHECK(list.in_order());
+    list.push_back(segment(100 * 1000, 100, 1001));  // still usable
+    CHECK(list.size() == 3);
+    list.acknowledge(100 * 1001);
+    list.shrink_to_fit();
+    CHECK(list.empty());
+    list.push_back(segment(5, 5, 1));
+    CHECK(list.size() == 1);
+}

@@ -102,7 +102,11 @@ public:
         Slot& live = slots_[slot];
         if (live.list == running) {
             if (tcp.flags & net::tcp_flag::fin) live.fins |= static_cast<std::uint8_t>(1u << direction);
-            if ((tcp.flags & net::tcp_flag::rst) || live.fins == 3) move_to(slot, ended);
+            if ((tcp.flags & net::tcp_flag::rst) || live.fins == 3) [[unlikely]] {
+                move_to(slot, ended);
+                // It may linger until the idle timeout: keep memory to what it still holds.
+                for (auto& d : live.conversation.tcp.direction) d.unacked.shrink_to_fit();
+            }
         }
         Conversation& conversation = live.conversation;
         if (syn_only && !conversation.client_from_syn) {

@@ -143,6 +143,22 @@ public:
         if (size_ == 0) head_ = 0;
     }
 
+    // Gives back an array much larger than what is left in it: a conversation that has
+    // ended keeps only its last few segments, not the room its busiest moment needed.
+    void shrink_to_fit() {
+        if (capacity_ <= 2 * std::max<std::uint32_t>(size_, 4)) return;
+        if (size_ == 0) {
+            data_.reset();
+            head_ = capacity_ = 0;
+            return;
+        }
+        std::unique_ptr<UnackedSegment[]> smaller(new UnackedSegment[size_]);
+        std::copy(begin(), end(), smaller.get());
+        data_ = std::move(smaller);
+        head_ = 0;
+        capacity_ = size_;
+    }
+
     // Empties the list and keeps its array for the next conversation of the slot.
     void clear() noexcept {
         head_ = size_ = 0;
