@@ -1,10 +1,14 @@
 // packetmancer: TCP and DNS health of a packet capture, on the console and as JSON.
 // A small tool over the library: Engine<TcpHealth, DnsHealth>, the capture reader and the report
 // writers do the work; this file parses options and maps outcomes to exit codes.
+#include "progress_line.hpp"
+
 #include <packetmancer/packetmancer.hpp>
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <sys/stat.h>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -30,7 +34,7 @@ enum ExitCode : int {
 constexpr std::string_view usage_text =
     "usage: packetmancer --file PATH|- [--top N] [--json PATH|-] [--idle-timeout SECONDS]\n"
     "                    [--max-conversations N] [--fail-on low|medium|high] [--lang en|es]\n"
-    "                    [--no-color]\n"
+    "                    [--no-color] [--quiet]\n"
     "\n"
     "Reads a pcap or pcapng capture (\"-\" for standard input) and reports the health of\n"
     "every TCP conversation: retransmissions, out-of-order and lost segments, duplicate\n"
@@ -55,6 +59,7 @@ constexpr std::string_view usage_text =
     "                  or LANG; English unless it names Spanish); JSON keys and ids stay\n"
     "                  English\n"
     "  --no-color      no colour, even on a terminal (NO_COLOR in the environment works too)\n"
+    "  --quiet         no progress line (shown on a terminal when reading takes over a second)\n"
     "  --help          this text\n"
     "  --version       the version\n"
     "\n"
@@ -73,6 +78,7 @@ struct Options {
     std::size_t top = 5;
     pm::flow::TrackerLimits limits{};
     bool no_colour = false;
+    bool quiet = false;
     std::optional<pm::diagnosis::Severity> fail_on;
     pm::diagnosis::Language language = pm::diagnosis::language_from_environment();
 };
@@ -112,6 +118,8 @@ int parse(int argc, char** argv, Options& options) {
         }
         if (arg == "--no-color" || arg == "--no-colour") {
             options.no_colour = true;
+        } else if (arg == "--quiet") {
+            options.quiet = true;
         } else if (arg == "--file") {
             const char* v = value(arg);
             if (!v) return fail(usage_error, "--file needs a path (or - for standard input)");
@@ -162,6 +170,20 @@ bool use_colour(const Options& options) {
     return ::isatty(STDOUT_FILENO) == 1;
 }
 
+// The progress line goes to a terminal only: never when the report or standard error is
+// piped or redirected, never with --quiet. PACKETMANCER_PROGRESS_AFTER_MS changes the
+// one second it waits (the CLI test sets 0).
+packetmancer_cli::ProgressLine make_progress_line(const Options& options) {
+    const bool enabled = !options.quiet && ::isatty(STDERR_FILENO) == 1 && ::isatty(STDOUT_FILENO) == 1;
+    std::uint64_t size = 0;
+    struct stat st {};
+    if (options.file != "-" && ::stat(options.file.c_str(), &st) == 0 && S_ISREG(st.st_mode))
+        size = static_cast<std::uint64_t>(st.st_size);
+    std::size_t after_ms = 1000;
+    if (const char* after = std::getenv("PACKETMANCER_PROGRESS_AFTER_MS")) (void)parse_count(after, after_ms);
+    return packetmancer_cli::ProgressLine(enabled, size, std::chrono::milliseconds(after_ms));
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -202,10 +224,15 @@ int main(int argc, char** argv) {
     pm::Frame frame;
     pm::io::ReadStatus status;
     std::uint64_t frames = 0;
+    auto progress = make_progress_line(options);
     while ((status = reader.next(frame)) == pm::io::ReadStatus::frame) {
         engine.process(frame);
-        if (++frames % 4096 == 0) drain();
+        if (++frames % 4096 == 0) {
+            drain();
+            progress.update(frames, reader.offset());
+        }
     }
+    progress.finish();
     engine.finish(drain);
 
     pm::report::CaptureInfo info{options.file == "-" ? "(standard input)" : options.file, reader.format(), {},

@@ -30,6 +30,26 @@ def run(*args, stdin=None, locale=None):
     return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
 
 
+def run_on_terminal(*args, env_extra=None):
+    """Runs the CLI with standard output and error on a pseudo-terminal; returns all it wrote."""
+    import pty
+    env = dict(os.environ, NO_COLOR="", **(env_extra or {}))
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([CLI, *args], cwd=ROOT, stdout=follower, stderr=follower, stdin=subprocess.DEVNULL, env=env)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closes with the process
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    return proc.wait(timeout=120), b"".join(chunks).decode(errors="replace")
+
+
 def check(name, condition, detail=""):
     if condition:
         results["passed"] += 1
@@ -260,6 +280,24 @@ def main():
         en_report = json.loads(from_file)["detectors"]["tcp_health"]
         check("JSON in Spanish keeps keys and ids", es_report["verdict"]["findings"][0]["id"] == en_report["verdict"]["findings"][0]["id"]
               and es_report["verdict"]["findings"][0]["example"]["explanation"] != en_report["verdict"]["findings"][0]["example"]["explanation"])
+
+        # The progress line: on a terminal only, not with --quiet, never when piped, and
+        # erased before the report. (PACKETMANCER_PROGRESS_AFTER_MS=0: no one-second wait.)
+        many = os.path.join(tmp, "scan.pcap")
+        subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "make-flood-capture.py"), many,
+                        "--conversations", "5000"], check=True, capture_output=True)
+        now = {"PACKETMANCER_PROGRESS_AFTER_MS": "0"}
+        rc, shown = run_on_terminal("--file", many, env_extra=now)
+        check("progress line on a terminal", rc == 0 and "M packets/s" in shown and "MiB (" in shown, repr(shown[:300]))
+        check("progress line erased before the report",
+              "\r\x1b[K" in shown and "M packets/s" not in shown[shown.rfind("\r\x1b[K"):], repr(shown[:300]))
+        rc, quiet = run_on_terminal("--file", many, "--quiet", env_extra=now)
+        check("--quiet: no progress line", rc == 0 and "packets/s" not in quiet and "Verdict" in quiet)
+        proc = subprocess.run([CLI, "--file", many], cwd=ROOT, capture_output=True, timeout=120,
+                              env=dict(os.environ, NO_COLOR="", **now))
+        check("piped: no progress line", proc.returncode == 0 and b"packets/s" not in proc.stderr + proc.stdout)
+        rc, waited = run_on_terminal("--file", many)
+        check("a capture read in under a second shows no progress line", rc == 0 and "packets/s" not in waited)
 
         # Golden output: console text (piped, so no colour) and JSON.
         rc, text, _ = run("--file", SAMPLE)
