@@ -7,6 +7,8 @@
 
 #include <doctest/doctest.h>
 
+#include <random>
+
 using namespace pmtest;
 namespace net = packetmancer::net;
 using packetmancer::LinkType;
@@ -304,4 +306,79 @@ TEST_CASE("adversarial: tunnels nested deeper than four are reported, not follow
         packet = ipv4_packet(outer, packet);
     }
     CHECK(decode(packet, LinkType::raw).undecoded == net::Undecoded::tunnel_too_deep);
+}
+
+namespace {
+
+// Every field decode() fills, compared one by one.
+void check_same_decoding(const net::DecodedPacket& a, const net::DecodedPacket& b) {
+    CHECK(a.undecoded == b.undecoded);
+    CHECK(a.transport == b.transport);
+    CHECK(a.tunnel_depth == b.tunnel_depth);
+    CHECK(a.ip.source == b.ip.source);
+    CHECK(a.ip.destination == b.ip.destination);
+    CHECK(a.ip.protocol == b.ip.protocol);
+    CHECK(a.ip.hop_limit == b.ip.hop_limit);
+    CHECK(a.ip.identification == b.ip.identification);
+    CHECK(a.ip.header_length == b.ip.header_length);
+    CHECK(a.ip.payload_length == b.ip.payload_length);
+    CHECK(a.ip.fragment == b.ip.fragment);
+    CHECK(a.tcp.source_port == b.tcp.source_port);
+    CHECK(a.tcp.destination_port == b.tcp.destination_port);
+    CHECK(a.tcp.seq == b.tcp.seq);
+    CHECK(a.tcp.ack == b.tcp.ack);
+    CHECK(a.tcp.flags == b.tcp.flags);
+    CHECK(a.tcp.window == b.tcp.window);
+    CHECK(a.tcp.header_length == b.tcp.header_length);
+    CHECK(a.tcp.payload_length == b.tcp.payload_length);
+    CHECK(a.tcp.options.mss == b.tcp.options.mss);
+    CHECK(a.tcp.options.window_scale == b.tcp.options.window_scale);
+    CHECK(a.tcp.options.sack_permitted == b.tcp.options.sack_permitted);
+    CHECK(a.tcp.options.sack_block_count == b.tcp.options.sack_block_count);
+    CHECK(a.tcp.options.timestamp_value == b.tcp.options.timestamp_value);
+    CHECK(a.tcp.options.timestamp_echo == b.tcp.options.timestamp_echo);
+    CHECK(a.tcp.options.malformed == b.tcp.options.malformed);
+    CHECK(a.udp.source_port == b.udp.source_port);
+    CHECK(a.udp.length == b.udp.length);
+    CHECK(a.udp.payload_length == b.udp.payload_length);
+    CHECK(a.transport_bytes.data() == b.transport_bytes.data());
+    CHECK(a.transport_bytes.size() == b.transport_bytes.size());
+}
+
+} // namespace
+
+TEST_CASE("the common Ethernet, IPv4, TCP frame decodes exactly as the general decoder decodes it, mutated or not") {
+    // A valid frame, then the same with bytes of its headers changed at random (lengths,
+    // version, IHL, flags, protocol, ethertype, data offset, options) and cut or padded:
+    // whatever decode() takes the short way must come out as decode_any() says.
+    std::mt19937 random(11);
+    const Bytes base = ethernet_frame(
+        ipv4_packet({}, tcp_segment({.seq = 7, .ack = 9, .flags = ACK, .payload = 40, .timestamps = std::pair{5u, 6u}})),
+        0x0800);
+    int common = 0;
+    for (int round = 0; round < 20000; ++round) {
+        Bytes frame = base;
+        const int changes = static_cast<int>(random() % 4);
+        for (int k = 0; k < changes; ++k) {
+            const std::size_t at = random() % 66;  // Ethernet, IPv4 and TCP headers with options
+            frame[at] = (random() & 1) ? static_cast<std::uint8_t>(random()) : static_cast<std::uint8_t>(frame[at] ^ (1u << (random() % 8)));
+        }
+        if (random() % 5 == 0) frame.resize(random() % frame.size());
+        if (random() % 7 == 0) frame.resize(frame.size() + random() % 20, 0);
+        auto f = frame_at(1, 0, frame, static_cast<std::uint32_t>(LinkType::ethernet));
+        if (random() % 4 == 0) f.wire_length = static_cast<std::uint32_t>(random() % 200);
+        net::DecodedPacket fast, general;
+        general.tcp.seq = 12345;  // stale values from an earlier frame must not survive
+        fast.udp.length = 99;
+        const bool took_common = net::detail_decode::decode_common_case(f, fast);
+        if (!took_common) continue;
+        ++common;
+        net::detail_decode::decode_any(f, general);
+        check_same_decoding(fast, general);
+    }
+    CHECK(common > 5000);  // the short way was taken often enough to mean something
+    net::DecodedPacket d;
+    net::decode(frame_at(1, 0, base, static_cast<std::uint32_t>(LinkType::ethernet)), d);
+    CHECK(d.tcp.options.timestamp_value == 5u);
+    CHECK(d.tcp.payload_length == 40);
 }

@@ -179,10 +179,9 @@ inline void decode_ip(Bytes bytes, std::size_t offset, std::uint8_t version,
     }
 }
 
-} // namespace detail_decode
-
-// Decodes `frame` into `out`. Never reads outside `frame.bytes`.
-inline void decode(const Frame& frame, DecodedPacket& out) noexcept {
+// Every link type, tunnel and header variant: what decode() does for any frame the
+// common case below does not take.
+inline void decode_any(const Frame& frame, DecodedPacket& out) noexcept {
     out = DecodedPacket{};
     const NetworkStart network = find_network_layer(frame.link_type, frame.bytes);
     if (network.error != Undecoded::none) {
@@ -191,7 +190,50 @@ inline void decode(const Frame& frame, DecodedPacket& out) noexcept {
     }
     const std::uint32_t wire = std::max<std::uint32_t>(frame.wire_length, static_cast<std::uint32_t>(frame.bytes.size()));
     const auto wire_remaining = wire > network.offset ? static_cast<std::uint32_t>(wire - network.offset) : 0u;
-    detail_decode::decode_ip(frame.bytes, network.offset, network.ip_version, wire_remaining, 0, out);
+    decode_ip(frame.bytes, network.offset, network.ip_version, wire_remaining, 0, out);
+}
+
+// The frame nearly every capture is made of: Ethernet II, IPv4 without options or
+// fragmentation, a TCP header, all captured, lengths consistent. Decoded straight, with
+// the same result as decode_any (tests/net/decoder_test.cpp checks it on mutated frames);
+// anything else returns false and is left to decode_any.
+inline bool decode_common_case(const Frame& frame, DecodedPacket& out) noexcept {
+    const Bytes bytes = frame.bytes;
+    if (frame.link_type != static_cast<std::uint32_t>(LinkType::ethernet) || bytes.size() < 14 + 20 + 20) return false;
+    const std::uint8_t* ip = bytes.data() + 14;
+    if (load_be16(bytes.data() + 12) != ethertype::ipv4 || ip[0] != 0x45 || ip[9] != ip_protocol::tcp ||
+        (load_be16(ip + 6) & 0x3FFF) != 0)
+        return false;
+    const std::uint32_t wire_remaining =
+        std::max<std::uint32_t>(frame.wire_length, static_cast<std::uint32_t>(bytes.size())) - 14;
+    const std::uint32_t total_length = load_be16(ip + 2);
+    // 0 (TSO), below the headers, or longer than the frame: the general rules apply.
+    if (total_length < 40 || total_length > wire_remaining) return false;
+    const Bytes segment = bytes.subspan(34);
+    if (parse_tcp(segment, total_length - 20, out.tcp) != TcpParse::ok) return false;
+    out.undecoded = Undecoded::none;
+    out.transport = Transport::tcp;
+    out.tunnel_depth = 0;
+    out.ip.source = IpAddress::v4(ip + 12);
+    out.ip.destination = IpAddress::v4(ip + 16);
+    out.ip.protocol = ip_protocol::tcp;
+    out.ip.hop_limit = ip[8];
+    out.ip.identification = load_be16(ip + 4);
+    out.ip.header_length = 20;
+    out.ip.payload_length = total_length - 20;
+    out.ip.fragment = false;
+    out.udp = UdpHeader{};
+    out.transport_bytes = segment;
+    return true;
+}
+
+} // namespace detail_decode
+
+// Decodes `frame` into `out`. Never reads outside `frame.bytes`.
+inline void decode(const Frame& frame, DecodedPacket& out) noexcept {
+    if (detail_decode::decode_common_case(frame, out)) [[likely]]
+        return;
+    detail_decode::decode_any(frame, out);
 }
 
 } // namespace packetmancer::net
