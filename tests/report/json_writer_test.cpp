@@ -46,18 +46,20 @@ TEST_CASE("every byte value, at every position of a long string, is escaped exac
         }
         return escaped;
     };
-    for (int value = 0; value < 256; ++value) {
-        for (std::size_t position = 0; position < 19; ++position) {
-            std::string text(19, 'x');
-            text[position] = static_cast<char>(value);
-            std::string out;
-            JsonWriter(out).value(text);
-            std::string want = "\"";
-            want.append(position, 'x');
-            want.append(expected_escape(static_cast<unsigned char>(value)));
-            want.append(18 - position, 'x');
-            want.push_back('"');
-            CHECK(out == want);
+    for (const std::size_t length : {1, 2, 7, 8, 9, 15, 16, 17, 19}) {
+        for (int value = 0; value < 256; ++value) {
+            for (std::size_t position = 0; position < length; ++position) {
+                std::string text(length, 'x');
+                text[position] = static_cast<char>(value);
+                std::string out;
+                JsonWriter(out).value(text);
+                std::string want = "\"";
+                want.append(position, 'x');
+                want.append(expected_escape(static_cast<unsigned char>(value)));
+                want.append(length - 1 - position, 'x');
+                want.push_back('"');
+                CHECK(out == want);
+            }
         }
     }
 }

@@ -102,9 +102,39 @@ private:
         return (found & highs) != 0;
     }
 
+    [[nodiscard]] static bool needs_escape(std::string_view s) noexcept {
+        std::size_t i = 0;
+        if (s.size() >= 8) {
+            for (; i + 8 <= s.size(); i += 8) {
+                std::uint64_t w;
+                std::memcpy(&w, s.data() + i, 8);
+                if (may_need_escape(w)) return true;
+            }
+            // The last bytes as one word that overlaps the words already tested.
+            std::uint64_t w;
+            std::memcpy(&w, s.data() + s.size() - 8, 8);
+            return may_need_escape(w);
+        }
+        for (; i < s.size(); ++i) {
+            const auto c = static_cast<unsigned char>(s[i]);
+            if (c < 0x20 || c == '"' || c == '\\') return true;
+        }
+        return false;
+    }
+
     // Appends runs of plain characters in one go, skipping over them eight at a time;
     // only the characters JSON requires escaped are written one by one.
     void write_string(std::string_view s) {
+        // Most strings (every key, most values) need no escape: one append with the quotes.
+        if (!needs_escape(s)) {
+            const std::size_t at = out_.size();
+            out_.resize(at + s.size() + 2);
+            char* p = out_.data() + at;
+            p[0] = '"';
+            if (!s.empty()) std::memcpy(p + 1, s.data(), s.size());
+            p[s.size() + 1] = '"';
+            return;
+        }
         out_ += '"';
         std::size_t run = 0;
         std::size_t i = 0;
