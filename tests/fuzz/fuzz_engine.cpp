@@ -1,13 +1,18 @@
 // libFuzzer target: the input is a whole capture file (pcap or pcapng). It is read
-// through CaptureReader from memory, every frame goes through Engine<TcpHealth, DnsHealth>, and
-// both reports are rendered, as the CLI does, except that an unsupported link type does
-// not stop the run here: the engine must cope with any frame a reader hands it.
+// twice in lockstep, in place (as a mapped file is read) and as a stream (as standard
+// input is, libpcap for classic pcap), and the two readings must agree record for
+// record: frames, statuses, counts, offsets and error texts. Every frame goes through
+// Engine<TcpHealth, DnsHealth>, and both reports are rendered, as the CLI does, except
+// that an unsupported link type does not stop the run here: the engine must cope with
+// any frame a reader hands it.
 #include <packetmancer/packetmancer.hpp>
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -178,11 +183,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::FILE* file = fmemopen(const_cast<std::uint8_t*>(data), size, "rb");
     if (!file) return 0;
 
-    pm::io::CaptureReader reader;
-    if (!reader.open(file)) {
+    pm::io::CaptureReader stream;
+    const bool stream_opened = stream.open(file);
+    pm::io::CaptureReader reader;  // in place, or its own stream when in place declines
+    const bool opened = reader.open(std::span<const std::uint8_t>(data, size));
+    FUZZ_CHECK(opened == stream_opened);
+    if (!opened) {
         FUZZ_CHECK(!reader.error().empty());
+        FUZZ_CHECK(reader.error() == stream.error());
         return 0;
     }
+    FUZZ_CHECK(reader.format() == stream.format());
+    FUZZ_CHECK(reader.link_type() == stream.link_type());
 
     using Engine = pm::Engine<pm::TcpHealth, pm::DnsHealth>;
     const pm::flow::TrackerLimits limits = limits_for(size);
@@ -221,16 +233,32 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     pm::Frame frame;
     pm::io::ReadStatus status;
     std::uint64_t frames = 0;
+    pm::Frame streamed_frame;
+    pm::io::ReadStatus stream_status;
     while ((status = reader.next(frame)) == pm::io::ReadStatus::frame) {
+        stream_status = stream.next(streamed_frame);
+        FUZZ_CHECK(stream_status == status);
+        FUZZ_CHECK(streamed_frame.number == frame.number && streamed_frame.timestamp == frame.timestamp &&
+                   streamed_frame.link_type == frame.link_type && streamed_frame.wire_length == frame.wire_length &&
+                   streamed_frame.bytes.size() == frame.bytes.size());
+        FUZZ_CHECK(frame.bytes.empty() || std::memcmp(streamed_frame.bytes.data(), frame.bytes.data(), frame.bytes.size()) == 0);
         ++frames;
         FUZZ_CHECK(frame.number == frames);
-        // A reader never hands out more captured bytes than the input holds.
+        // A reader never hands out more captured bytes than the input holds, and an
+        // in-place reader hands out bytes of the input itself.
         FUZZ_CHECK(frame.bytes.size() <= size);
+        if (reader.in_place() && !frame.bytes.empty())
+            FUZZ_CHECK(frame.bytes.data() >= data && frame.bytes.data() + frame.bytes.size() <= data + size);
         engine.process(frame);
         // Drains far more often than the CLI, so that streaming is exercised on small inputs.
         if (frames % 8 == 0) tally_and_drain();
     }
     FUZZ_CHECK(status == pm::io::ReadStatus::end || status == pm::io::ReadStatus::damaged);
+    FUZZ_CHECK(stream.next(streamed_frame) == status);
+    FUZZ_CHECK(stream.records_read() == reader.records_read());
+    FUZZ_CHECK(stream.records_over_snaplen() == reader.records_over_snaplen());
+    FUZZ_CHECK(stream.offset() == reader.offset());
+    FUZZ_CHECK(stream.error() == reader.error());
     engine.finish();
     tally_and_drain();
 
