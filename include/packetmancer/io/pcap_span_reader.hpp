@@ -65,12 +65,8 @@ public:
     // Reads the next record into `frame`; its bytes point into the capture.
     ReadStatus next(Frame& frame) {
         const std::size_t left = bytes_.size() - position_;
-        if (left < record_header_size_) {
-            if (left == 0) return ReadStatus::end;
-            position_ = bytes_.size();
-            return damaged("truncated dump file; tried to read " + std::to_string(record_header_size_) +
-                           " header bytes, only got " + std::to_string(left));
-        }
+        if (left < record_header_size_) [[unlikely]]
+            return short_header(left);
         const std::uint8_t* r = bytes_.data() + position_;
         position_ += record_header_size_;
         const std::uint32_t seconds = u32(r);
@@ -83,25 +79,14 @@ public:
             wire = t;
         }
 
-        if (caplen > max_caplen_) {
-            // libpcap reports the snaplen when the record exceeds it, the maximum otherwise.
-            return damaged(caplen > snapshot_ ? "invalid packet capture length " + std::to_string(caplen) +
-                                                    ", bigger than snaplen of " + std::to_string(snapshot_)
-                                              : "invalid packet capture length " + std::to_string(caplen) +
-                                                    ", bigger than maximum of " + std::to_string(max_caplen_));
-        }
+        if (caplen > max_caplen_) [[unlikely]]
+            return oversized_record(caplen);
         const std::size_t available = bytes_.size() - position_;
         // A record longer than the file's snaplen (but within the maximum) is cut to the
         // snaplen without a word, as libpcap does: reports must not depend on the reader.
         const std::uint32_t kept = caplen > snapshot_ ? snapshot_ : caplen;
-        if (available < caplen) {
-            position_ = bytes_.size();
-            // libpcap names the snaplen when even the part it keeps is cut short.
-            return damaged(available < kept ? "truncated dump file; tried to read " + std::to_string(kept) +
-                                                  " captured bytes, only got " + std::to_string(available)
-                                            : "truncated dump file; tried to read " + std::to_string(caplen) +
-                                                  " captured bytes, only got " + std::to_string(available));
-        }
+        if (available < caplen) [[unlikely]]
+            return short_record(available, caplen, kept);
 
         frame.number = ++records_;
         // libpcap widens the seconds as signed in a file of the host's byte order but as
@@ -186,6 +171,29 @@ private:
     }
     std::uint16_t u16(const std::uint8_t* p) const noexcept {
         return static_cast<std::uint16_t>(big_endian_ ? (p[0] << 8 | p[1]) : (p[1] << 8 | p[0]));
+    }
+
+    // The ends of a capture, out of line: the loop over good records stays small.
+    [[gnu::cold, gnu::noinline]] ReadStatus short_header(std::size_t left) {
+        if (left == 0) return ReadStatus::end;
+        position_ = bytes_.size();
+        return damaged("truncated dump file; tried to read " + std::to_string(record_header_size_) +
+                       " header bytes, only got " + std::to_string(left));
+    }
+    [[gnu::cold, gnu::noinline]] ReadStatus oversized_record(std::uint32_t caplen) {
+        // libpcap reports the snaplen when the record exceeds it, the maximum otherwise.
+        return damaged(caplen > snapshot_ ? "invalid packet capture length " + std::to_string(caplen) +
+                                                ", bigger than snaplen of " + std::to_string(snapshot_)
+                                          : "invalid packet capture length " + std::to_string(caplen) +
+                                                ", bigger than maximum of " + std::to_string(max_caplen_));
+    }
+    [[gnu::cold, gnu::noinline]] ReadStatus short_record(std::size_t available, std::uint32_t caplen, std::uint32_t kept) {
+        position_ = bytes_.size();
+        // libpcap names the snaplen when even the part it keeps is cut short.
+        return damaged(available < kept ? "truncated dump file; tried to read " + std::to_string(kept) +
+                                              " captured bytes, only got " + std::to_string(available)
+                                        : "truncated dump file; tried to read " + std::to_string(caplen) +
+                                              " captured bytes, only got " + std::to_string(available));
     }
 
     ReadStatus damaged(std::string message) {
