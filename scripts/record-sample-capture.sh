@@ -78,82 +78,15 @@ traffic_py=$script_dir/sample_traffic.py
 mkdir -p "$(dirname "$output")"
 output=$(cd "$(dirname "$output")" && pwd)/$(basename "$output")
 
-workdir=
-tcpdump_pid=
-server_pid=
-client_pid=
-
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    # Background jobs are ours by PID; signal them individually so nothing
-    # else on the machine is touched.
-    for pid in $client_pid $tcpdump_pid $server_pid; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in $client_pid $tcpdump_pid $server_pid; do
-        wait "$pid" 2>/dev/null || true
-    done
-    # Deleting a namespace also deletes the veth pair and its iptables rules.
-    ip netns del "$ns_client" 2>/dev/null || true
-    ip netns del "$ns_server" 2>/dev/null || true
-    [[ -n $workdir ]] && rm -rf "$workdir"
-    exit "$rc"
-}
-trap cleanup EXIT
-# Turn signals into a normal exit so the EXIT trap does the tidying once.
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-in_client() { ip netns exec "$ns_client" "$@"; }
-in_server() { ip netns exec "$ns_server" "$@"; }
-
-# A previous run killed with SIGKILL cannot have cleaned up; these names are
-# reserved for this script, so stale copies are safe to remove.
-existing_ns=$(ip netns list)
-for ns in "$ns_client" "$ns_server"; do
-    if grep -qE "^$ns( |\$)" <<<"$existing_ns"; then
-        note "removing stale namespace $ns from an earlier run"
-        ip netns del "$ns"
-    fi
-done
+# shellcheck source=scripts/netns-pair.sh
+source "$script_dir/netns-pair.sh"
+netns_remove_stale
 
 workdir=$(mktemp -d "${TMPDIR:-/tmp}/pm-capture.XXXXXX")
 
-ip netns add "$ns_client" || die "cannot create network namespace $ns_client"
-ip netns add "$ns_server" || die "cannot create network namespace $ns_server"
-ip link add "$if_client" netns "$ns_client" type veth peer name "$if_server" netns "$ns_server" \
-    || die "cannot create veth pair between the namespaces"
+netns_create_pair
 
-in_client ip addr add "$ip_client/24" dev "$if_client"
-in_server ip addr add "$ip_server/24" dev "$if_server"
-for ns in "$ns_client" "$ns_server"; do
-    ip -n "$ns" link set lo up
-done
-in_client ip link set "$if_client" up
-in_server ip link set "$if_server" up
-
-# Without this veth hands 64 KiB super-segments to the packet socket and the
-# capture would show a few giant packets instead of MSS-sized ones, hiding
-# which segment was lost.
-if command -v ethtool >/dev/null; then
-    in_client ethtool -K "$if_client" tso off gso off gro off >/dev/null 2>&1 || true
-    in_server ethtool -K "$if_server" tso off gso off gro off >/dev/null 2>&1 || true
-else
-    note "ethtool not found (apt-get install -y ethtool): segments may be coalesced"
-fi
-
-# The nft-backed iptables is preferred; hosts whose kernel lacks nf_tables
-# still have the legacy xtables backend.
-iptables_cmd=
-for candidate in iptables iptables-legacy; do
-    command -v "$candidate" >/dev/null || continue
-    if in_server "$candidate" -w 5 -S >/dev/null 2>&1; then
-        iptables_cmd=$candidate
-        break
-    fi
-done
-[[ -n $iptables_cmd ]] || die "no working iptables backend in the namespace"
+iptables_cmd=$(netns_server_iptables)
 
 # Only data-bearing segments to the bulk sink are dropped: a lost SYN or FIN
 # just stalls the run for a retransmission timeout, and the other streams are
