@@ -204,12 +204,7 @@ ip netns exec "$ns_server" "${pin_traffic[@]}" timeout $((seconds + 90)) \
     python3 "$traffic_py" "${server_args[@]}" 2>"$workdir/server.log" &
 server_pid=$!
 
-for _ in $(seq 50); do
-    [[ -n $(in_server ss -Hltn "sport = :$listen_port") ]] && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$workdir/server.log" >&2; die "traffic server exited early"; }
-    sleep 0.1
-done
-[[ -n $(in_server ss -Hltn "sport = :$listen_port") ]] || die "traffic server did not start listening"
+netns_wait_listening "$listen_port"
 
 # Buffered writes (no -U) keep tcpdump ahead of the traffic; SIGINT flushes them.
 # -B gives the kernel room for bursts while tcpdump writes.

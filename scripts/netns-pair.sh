@@ -89,3 +89,15 @@ netns_server_iptables() {
     done
     die "no working iptables backend in the namespace"
 }
+
+# Waits up to five seconds for the server started as $server_pid to listen on TCP
+# port $1 in the server's namespace; dies with its log if it exits or never listens.
+netns_wait_listening() {
+    local port=$1
+    for _ in $(seq 50); do
+        [[ -n $(in_server ss -Hltn "sport = :$port") ]] && return 0
+        kill -0 "$server_pid" 2>/dev/null || { cat "$workdir/server.log" >&2; die "traffic server exited early"; }
+        sleep 0.1
+    done
+    die "traffic server did not start listening"
+}

@@ -123,12 +123,7 @@ server_pid=$!
 
 listen_port=$bulk_port
 [[ $mode == dns ]] && listen_port=53
-for _ in $(seq 50); do
-    [[ -n $(in_server ss -Hltn "sport = :$listen_port") ]] && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$workdir/server.log" >&2; die "traffic server exited early"; }
-    sleep 0.1
-done
-[[ -n $(in_server ss -Hltn "sport = :$listen_port") ]] || die "traffic server did not start listening"
+netns_wait_listening "$listen_port"
 
 # -U writes each packet as it arrives, so the file is complete the moment
 # tcpdump exits; -B gives room for the bulk burst, which crosses the veth in
