@@ -15,6 +15,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -428,6 +429,22 @@ TEST_CASE("path_times: sums of both directions, floors, and defaults without a s
     CHECK(lan.rtt_min_ns == 1 * ms);    // floor
     fast_client.add_rtt_sample(-5 * ms);  // a clock going backwards gives no sample
     CHECK(fast_client.rtt_samples == 1);
+}
+
+TEST_CASE("path_times: samples of centuries (a damaged clock) saturate instead of overflowing") {
+    // volatile: a constant would let GCC fold the conversion at compile time, where it
+    // saturates anyway, and the unguarded runtime conversion would go untested.
+    volatile std::int64_t runtime_max = std::numeric_limits<std::int64_t>::max();
+    const std::int64_t centuries_ns = runtime_max / 2;
+    flow::SegmentCauseState client, server;
+    client.add_rtt_sample(centuries_ns);
+    client.add_rtt_sample(1 * ms);  // a stdev of centuries as well
+    server.add_rtt_sample(centuries_ns);
+    const flow::PathTimes t = flow::path_times(client, server);
+    CHECK_FALSE(t.defaults);
+    CHECK(t.rto_ns > t.mean_rtt_ns);
+    CHECK(t.rto_ns >= std::int64_t{9'000'000'000'000'000'000});  // saturated near INT64_MAX
+    CHECK(t.rtt_min_ns > 0);
 }
 
 TEST_CASE("an ACK of resent data gives no RTT sample (Karn), though tshark still reports ack_rtt") {

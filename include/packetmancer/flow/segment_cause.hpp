@@ -210,17 +210,31 @@ struct PathTimes {
 // Mean_RTT = mean0 + mean1; RTO = Mean_RTT + 4 x stdev, floor 100 ms, where the stdev
 // is that of the sum of the halves, sqrt(var0 + var1) (the halves taken as
 // independent); RTTmin = min0 + min1, floor 1 ms. Defaults when a direction has none.
+// Samples reach int64 nanoseconds (a clock jump of centuries in a damaged capture), so
+// the estimates saturate instead of overflowing the conversion; a NaN (float rounding
+// that made a variance negative) counts as 0 and is then floored like any small value.
+namespace detail_segment_cause {
+[[nodiscard]] inline std::int64_t saturated_ns_from_us(double us) noexcept {
+    constexpr double largest_ns = 9.2e18;  // just below INT64_MAX, exactly representable
+    const double ns = us * 1000.0;
+    if (!(ns > 0.0)) return 0;
+    if (ns >= largest_ns) return static_cast<std::int64_t>(largest_ns);
+    return static_cast<std::int64_t>(ns);
+}
+} // namespace detail_segment_cause
+
 [[nodiscard]] inline PathTimes path_times(const SegmentCauseState& a, const SegmentCauseState& b) noexcept {
     using namespace detail_segment_cause;
     if (a.rtt_samples == 0 || b.rtt_samples == 0) return {};
     const double mean_us = double{a.rtt_mean_us} + double{b.rtt_mean_us};
-    const double stdev_us = std::sqrt(double{a.rtt_variance_us2()} + double{b.rtt_variance_us2()});
+    const double variance_us2 = double{a.rtt_variance_us2()} + double{b.rtt_variance_us2()};
+    const double stdev_us = variance_us2 > 0.0 ? std::sqrt(variance_us2) : 0.0;
     PathTimes t;
     t.defaults = false;
-    t.mean_rtt_ns = static_cast<std::int64_t>(mean_us * 1000.0);
-    t.rto_ns = static_cast<std::int64_t>((mean_us + 4.0 * stdev_us) * 1000.0);
+    t.mean_rtt_ns = saturated_ns_from_us(mean_us);
+    t.rto_ns = saturated_ns_from_us(mean_us + 4.0 * stdev_us);
     if (t.rto_ns < rto_floor_ns) t.rto_ns = rto_floor_ns;
-    t.rtt_min_ns = static_cast<std::int64_t>((double{a.rtt_min_us} + double{b.rtt_min_us}) * 1000.0);
+    t.rtt_min_ns = saturated_ns_from_us(double{a.rtt_min_us} + double{b.rtt_min_us});
     if (t.rtt_min_ns < rtt_min_floor_ns) t.rtt_min_ns = rtt_min_floor_ns;
     return t;
 }
