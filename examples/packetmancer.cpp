@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <sys/stat.h>
 #include <cstdio>
@@ -16,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unistd.h>
 
 namespace {
@@ -34,7 +36,7 @@ enum ExitCode : int {
 constexpr std::string_view usage_text =
     "usage: packetmancer --file PATH|- [--top N] [--json PATH|-] [--idle-timeout SECONDS]\n"
     "                    [--max-conversations N] [--fail-on low|medium|high] [--lang en|es]\n"
-    "                    [--no-color] [--quiet]\n"
+    "                    [--threads N] [--no-color] [--quiet]\n"
     "\n"
     "Reads a pcap or pcapng capture (\"-\" for standard input) and reports the health of\n"
     "every TCP conversation: retransmissions, out-of-order and lost segments, duplicate\n"
@@ -58,6 +60,10 @@ constexpr std::string_view usage_text =
     "  --lang en|es    language of the explanations (default: from LC_ALL, LC_MESSAGES\n"
     "                  or LANG; English unless it names Spanish); JSON keys and ids stay\n"
     "                  English\n"
+    "  --threads N     threads to use, 1 to 64 (default: up to 4 for a capture file of\n"
+    "                  64 MiB or more, else 1); the threads besides the first write the\n"
+    "                  JSON report's conversations while the capture is read; the reports\n"
+    "                  are the same for every N\n"
     "  --no-color      no colour, even on a terminal (NO_COLOR in the environment works too)\n"
     "  --quiet         no progress line (shown on a terminal when reading takes over a second)\n"
     "  --help          this text\n"
@@ -79,6 +85,7 @@ struct Options {
     pm::flow::TrackerLimits limits{};
     bool no_colour = false;
     bool quiet = false;
+    std::size_t threads = 0;  // 0: chosen by the capture's size (see automatic_threads)
     std::optional<pm::diagnosis::Severity> fail_on;
     pm::diagnosis::Language language = pm::diagnosis::language_from_environment();
 };
@@ -151,6 +158,10 @@ int parse(int argc, char** argv, Options& options) {
             const auto language = v ? pm::diagnosis::parse_language(v) : std::nullopt;
             if (!language) return fail(usage_error, "--lang needs a language: en or es");
             options.language = *language;
+        } else if (arg == "--threads") {
+            const char* v = value(arg);
+            if (!v || !parse_count(v, options.threads) || options.threads == 0 || options.threads > 64)
+                return fail(usage_error, "--threads needs a whole number from 1 to 64");
         } else if (arg == "--top") {
             const char* v = value(arg);
             if (!v || !parse_count(v, options.top))
@@ -184,6 +195,18 @@ packetmancer_cli::ProgressLine make_progress_line(const Options& options) {
     return packetmancer_cli::ProgressLine(enabled, size, std::chrono::milliseconds(after_ms));
 }
 
+// Without --threads: one thread for small captures, where starting more costs more
+// than it saves; for a large file, one per core, at most 4 (past that the thread
+// reading the capture is the limit).
+std::size_t automatic_threads(const Options& options) {
+    constexpr std::uint64_t large_capture_bytes = 64ull << 20;
+    struct stat st {};
+    if (options.file == "-" || ::stat(options.file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return 1;
+    if (static_cast<std::uint64_t>(st.st_size) < large_capture_bytes) return 1;
+    const unsigned cores = std::thread::hardware_concurrency();
+    return std::clamp<std::size_t>(cores, 1, 4);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -214,7 +237,8 @@ int main(int argc, char** argv) {
     using Engine = pm::Engine<pm::TcpHealth, pm::DnsHealth>;
     Engine engine(options.limits, pm::TcpHealth(options.top), pm::DnsHealth());
     const pm::report::ReportOptions report_options{options.top, options.language};
-    pm::report::JsonReport<Engine> json(json_out, report_options);
+    const std::size_t threads = options.threads ? options.threads : automatic_threads(options);
+    pm::report::JsonReport<Engine> json(json_out, report_options, json_out ? threads - 1 : 0);
     // Finished conversations are written (or, without --json, dropped) as they come, so
     // memory follows the live conversations only.
     const auto drain = [&] {

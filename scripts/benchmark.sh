@@ -2,7 +2,8 @@
 # How fast the CLI reads a capture, against what reading it costs at all and against the
 # tools people would use instead. For each capture, in one run:
 #
-#   packetmancer --json    the CLI (TcpHealth and DnsHealth, JSON report written)
+#   packetmancer --json    the CLI (TcpHealth and DnsHealth, JSON report written), on
+#                          one thread (--threads 1; the ratios are this one's) and on two
 #   bare pcap_next_ex loop tests/benchmarks/bare_pcap_loop: libpcap alone, one byte of
 #                          each packet touched; the floor for a libpcap-based reader
 #   mmap record walk       tests/benchmarks/mmap_walk: the file mapped and walked record
@@ -182,7 +183,8 @@ for capture in "${captures[@]}"; do
 
     measure loop "$runs" 0 "$loop" "$capture"
     measure walk "$runs" 0 "$walk" "$capture"
-    measure cli "$runs" 0 "$cli" --file "$capture" --json "$work/report.json" "${cli_extra[@]}"
+    measure cli "$runs" 0 "$cli" --file "$capture" --json "$work/report.json" --threads 1 "${cli_extra[@]}"
+    measure cli2 "$runs" 0 "$cli" --file "$capture" --json "$work/report.json" --threads 2 "${cli_extra[@]}"
     if [[ -n $have_tshark ]]; then
         measure tshark_read "$runs" "$limit" tshark -q -r "$capture"
     fi
@@ -209,7 +211,8 @@ for capture in "${captures[@]}"; do
     echo "|---|---|---|---|---|"
     row "mmap record walk (no libpcap)" walk
     row "bare \`pcap_next_ex\` loop" loop
-    row "$cli_label" cli
+    row "$cli_label, one thread" cli
+    row "$cli_label, two threads" cli2
     row "\`tshark -q -r\` (no dissection)" tshark_read
     row "\`tcptrace -n -l\`" tcptrace
     row "\`tshark -q -z conv,tcp\` (TCP analysis)" tshark_conv
@@ -217,16 +220,22 @@ for capture in "${captures[@]}"; do
     vs_loop=$(ratio loop) vs_walk=$(ratio walk) vs_tcptrace=$(ratio tcptrace) vs_tshark=$(ratio tshark_conv)
     echo "packetmancer speed relative to (their time over its time): the bare loop ${vs_loop:-n/a}," \
         "the mmap walk ${vs_walk:-n/a}, tcptrace ${vs_tcptrace:-n/a}, tshark with TCP analysis ${vs_tshark:-n/a}"
+    two_threads=
+    if [[ $(cat "$work/cli.status") == ok && $(cat "$work/cli2.status") == ok ]]; then
+        two_threads=$(awk -v one="$(cat "$work/cli.seconds")" -v two="$(cat "$work/cli2.seconds")" \
+            'BEGIN { if (two <= 0) two = 0.001; printf "%.2fx", one / two }')
+    fi
+    echo "two threads against one: ${two_threads:-n/a} the speed"
     cli_time=$(cat "$work/cli.status")
     [[ $cli_time == ok ]] && cli_time="$(cat "$work/cli.seconds") s"
-    summary+=("| $capture | $packets | $cli_time | ${vs_loop:-n/a} | ${vs_walk:-n/a} | ${vs_tcptrace:-n/a} | ${vs_tshark:-n/a} |")
+    summary+=("| $capture | $packets | $cli_time | ${vs_loop:-n/a} | ${vs_walk:-n/a} | ${vs_tcptrace:-n/a} | ${vs_tshark:-n/a} | ${two_threads:-n/a} |")
 done
 
 if ((${#captures[@]} > 1)); then
     echo
     echo "### Summary: packetmancer's speed relative to each tool"
     echo
-    echo "| capture | packets | packetmancer | bare loop | mmap walk | tcptrace | tshark conv,tcp |"
-    echo "|---|---|---|---|---|---|---|"
+    echo "| capture | packets | packetmancer, one thread | bare loop | mmap walk | tcptrace | tshark conv,tcp | two threads against one |"
+    echo "|---|---|---|---|---|---|---|---|"
     printf '%s\n' "${summary[@]}"
 fi

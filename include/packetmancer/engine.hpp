@@ -68,7 +68,7 @@ public:
     }
 
     // Ends the capture: closes every conversation still open (in stream order) and
-    // calls on_capture_end. `every_so_often()` is called after each 4096 closes, so a
+    // calls on_capture_end. `every_so_often()` is called after each 1024 closes, so a
     // caller can stream what detectors finished instead of holding it all.
     template <class EverySoOften>
     void finish(EverySoOften&& every_so_often) {
@@ -76,7 +76,7 @@ public:
             std::size_t closed = 0;
             tracker_.close_all([&](const flow::Conversation& c) {
                 close_conversation(c);
-                if (++closed % 4096 == 0) every_so_often();
+                if (++closed % 1024 == 0) every_so_often();
             });
         }
         fan_out([&](auto& d) {

@@ -105,6 +105,9 @@ def main():
                      "packetmancer: unknown option '--frobnicate' (see --help)")
         expect_error("bad --top", ["--file", SAMPLE, "--top", "many"], 2,
                      "packetmancer: --top needs a whole number, for example --top 10")
+        for bad in ("0", "65", "two", ""):
+            expect_error("bad --threads %r" % bad, ["--file", SAMPLE, "--threads", bad], 2,
+                         "packetmancer: --threads needs a whole number from 1 to 64")
         missing = os.path.join(tmp, "missing.pcap")
         expect_error("missing file", ["--file", missing], 3,
                      "packetmancer: %s: No such file or directory" % missing)
@@ -298,6 +301,14 @@ def main():
         check("piped: no progress line", proc.returncode == 0 and b"packets/s" not in proc.stderr + proc.stdout)
         rc, waited = run_on_terminal("--file", many)
         check("a capture read in under a second shows no progress line", rc == 0 and "packets/s" not in waited)
+
+        # Helper threads write the JSON report's conversations: the same bytes for any count.
+        for threads in ("1", "2", "5"):
+            rc, threaded_json, _ = run("--file", SAMPLE, "--json", "-", "--threads", threads)
+            rc_text, threaded_text, _ = run("--file", SAMPLE, "--threads", threads)
+            check("--threads %s: same JSON" % threads, rc == 0 and threaded_json == from_file)
+            check("--threads %s: same console report" % threads,
+                  rc_text == 0 and threaded_text == run("--file", SAMPLE)[1])
 
         # Golden output: console text (piped, so no colour) and JSON.
         rc, text, _ = run("--file", SAMPLE)

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """The CLI reports the same whether it maps a capture and reads it in place (the default
 for a regular file) or reads it as a stream (PACKETMANCER_NO_MMAP=1: libpcap for classic
-pcap): console output, JSON report, standard error and exit code, byte for byte. On the
+pcap), and whether it writes the JSON report's conversations on helper threads
+(--threads 3) or not: console output, JSON report, standard error and exit code, byte for
+byte. On the
 captures the repository ships, on copies of them cut mid-record, and on every capture of
 --captures DIR when that directory exists (../shared/captures; skipped when absent).
 
@@ -21,10 +23,11 @@ def main():
     env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES", "LANG", "PACKETMANCER_NO_MMAP")}
     env["NO_COLOR"] = "1"
 
-    def report(path, tmp, stream):
+    def report(path, tmp, stream, threads="1"):
         json_path = os.path.join(tmp, "report.json")
         run_env = dict(env, PACKETMANCER_NO_MMAP="1") if stream else env
-        proc = subprocess.run([cli, "--file", path, "--json", json_path], capture_output=True, env=run_env,
+        proc = subprocess.run([cli, "--file", path, "--json", json_path, "--threads", threads], capture_output=True,
+                              env=run_env,
                               timeout=300)
         json_text = open(json_path, "rb").read() if os.path.exists(json_path) else None
         if json_text is not None:
@@ -50,16 +53,19 @@ def main():
             print("cli readers: %s not present, corpus skipped" % corpus)
 
         failed = 0
+        names = ("exit code", "console output", "standard error", "JSON report")
         for path in paths:
-            mapped, streamed = report(path, tmp, False), report(path, tmp, True)
-            if mapped != streamed:
-                failed += 1
-                names = ("exit code", "console output", "standard error", "JSON report")
-                what = [n for n, a, b in zip(names, mapped, streamed) if a != b]
-                print("FAIL %s: %s differ(s) between the mapped and the stream reader" % (path, ", ".join(what)))
-                if mapped[2] != streamed[2]:
-                    print("  mapped: %r\n  stream: %r" % (mapped[2], streamed[2]))
-        print("cli readers: %d captures (%d shipped or cut), %d differ" % (len(paths), shipped, failed))
+            mapped = report(path, tmp, False)
+            for other, how in ((report(path, tmp, True), "the stream reader"),
+                               (report(path, tmp, False, threads="3"), "three threads")):
+                if mapped != other:
+                    failed += 1
+                    what = [n for n, a, b in zip(names, mapped, other) if a != b]
+                    print("FAIL %s: %s differ(s) between the mapped reader on one thread and %s"
+                          % (path, ", ".join(what), how))
+                    if mapped[2] != other[2]:
+                        print("  mapped: %r\n  other:  %r" % (mapped[2], other[2]))
+        print("cli readers and threads: %d captures (%d shipped or cut), %d differences" % (len(paths), shipped, failed))
         sys.exit(1 if failed else 0)
 
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "packetmancer/capture_summary.hpp"
+#include "packetmancer/detail/ordered_jobs.hpp"
 #include "packetmancer/detector.hpp"
 #include "packetmancer/detectors/tcp_health.hpp"
 #include "packetmancer/flow/tcp_tracker.hpp"
@@ -14,8 +15,11 @@
 #include "packetmancer/version.hpp"
 
 #include <cstdio>
+#include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 namespace packetmancer::report {
 
@@ -28,7 +32,15 @@ class JsonReport {
 public:
     // Streams to `out` (nullptr: keeps the text in memory, see `text()`). `options` are
     // those of the streamed conversations (the language of their explanations).
-    explicit JsonReport(std::FILE* out = nullptr, ReportOptions options = {}) : out_(out), options_(options) {
+    // With `helper_threads`, the conversations are turned into JSON on that many threads
+    // besides the caller's (see detail::OrderedJobs): the text is the same byte for byte,
+    // since each batch continues the document exactly where the previous one ended.
+    explicit JsonReport(std::FILE* out = nullptr, ReportOptions options = {}, std::size_t helper_threads = 0)
+        : out_(out), options_(options) {
+        if constexpr (streams_tcp) {
+            if (helper_threads > 0)
+                batches_.emplace(helper_threads, pending_batches_per_thread * (helper_threads + 1), FormatBatch{options});
+        }
         w_.begin_object();
         w_.member("schema", json_schema);
         w_.member("generator", std::string("packetmancer ").append(version));
@@ -43,7 +55,15 @@ public:
     // forget them. Call it now and then while reading, and once after Engine::finish().
     void drain(Engine& engine) {
         if constexpr (streams_tcp) {
-            for (const auto& c : engine.template get<TcpHealth>().take_finished()) {
+            std::vector<TcpConversationHealth> finished = engine.template get<TcpHealth>().take_finished();
+            if (finished.empty()) return;
+            if (batches_) {
+                auto batch = std::make_unique<Batch>(w_, std::move(finished));
+                w_.values_written_elsewhere();
+                batches_->submit(std::move(batch), [this](const std::unique_ptr<Batch>& b) { append(b->text); });
+                return;
+            }
+            for (const auto& c : finished) {
                 write_conversation_json(w_, c, options_);
                 if (out_ && buffer_.size() >= flush_threshold) flush();
             }
@@ -55,6 +75,7 @@ public:
     void finish(Engine& engine, const CaptureInfo& info, const ReportOptions& options, LinkTypeName&& link_type_name) {
         drain(engine);
         if constexpr (streams_tcp) {
+            if (batches_) batches_->finish([this](const std::unique_ptr<Batch>& b) { append(b->text); });
             w_.end_array();
             write_tcp_health_totals(w_, engine.template get<TcpHealth>(), options);
             w_.end_object();
@@ -78,11 +99,44 @@ public:
 
 private:
     static constexpr std::size_t flush_threshold = 1 << 20;
+    // Batches waiting or in work, per thread: enough to keep every thread busy while
+    // the caller reads on, few enough that memory stays a few batches deep.
+    static constexpr std::size_t pending_batches_per_thread = 2;
+
+    // Conversations to write, and the JSON text they become, continuing the document
+    // from where the report's writer stood when the batch was made.
+    struct Batch {
+        Batch(const JsonWriter& at, std::vector<TcpConversationHealth> c)
+            : conversations(std::move(c)), writer(at.resumed_in(text)) {}
+        std::vector<TcpConversationHealth> conversations;
+        std::string text;
+        JsonWriter writer;
+    };
+    struct FormatBatch {
+        ReportOptions options;
+        void operator()(std::unique_ptr<Batch>& batch) const {
+            for (const auto& c : batch->conversations) write_conversation_json(batch->writer, c, options);
+            batch->conversations = {};  // freed on the thread that did the work
+        }
+    };
+
+    void append(const std::string& text) {
+        if (out_ && text.size() >= flush_threshold) {  // large enough to go out as it is
+            flush();
+            write(text);
+            return;
+        }
+        buffer_ += text;
+        if (out_ && buffer_.size() >= flush_threshold) flush();
+    }
 
     void flush() {
-        if (!buffer_.empty() && std::fwrite(buffer_.data(), 1, buffer_.size(), out_) != buffer_.size()) failed_ = true;
-        if (std::fflush(out_) != 0) failed_ = true;
+        write(buffer_);
         buffer_.clear();
+    }
+    void write(const std::string& text) {
+        if (!text.empty() && std::fwrite(text.data(), 1, text.size(), out_) != text.size()) failed_ = true;
+        if (std::fflush(out_) != 0) failed_ = true;
     }
 
     template <class LinkTypeName>
@@ -155,6 +209,7 @@ private:
     std::string buffer_;
     JsonWriter w_{buffer_};
     bool failed_ = false;
+    std::optional<detail::OrderedJobs<std::unique_ptr<Batch>, FormatBatch>> batches_;  // with helper threads only
 };
 
 // The whole report as a string, for an engine whose capture has been read and finished

@@ -55,6 +55,22 @@ public:
     template <class T>
     JsonWriter& member(std::string_view name, const T& v) { key(name); return value(v); }
 
+    // Parts of one document written apart (on other threads) and joined in order: a
+    // writer that goes on from where this one stands (nesting, layout, separators) but
+    // appends to `out`. Once values were written through it, `values_written_elsewhere()`
+    // brings this writer past them, as if it had written them itself.
+    [[nodiscard]] JsonWriter resumed_in(std::string& out) const {
+        JsonWriter w(out);
+        w.first_ = first_;
+        w.single_line_depth_ = single_line_depth_;
+        w.after_key_ = after_key_;
+        return w;
+    }
+    void values_written_elsewhere() {
+        after_key_ = false;
+        if (!first_.empty()) first_.back() = 0;
+    }
+
 private:
     template <class N>
     void append_integer(N n) {
