@@ -11,7 +11,9 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -50,11 +52,13 @@ public:
         auto rank = static_cast<std::uint64_t>(std::ceil(p / 100.0 * static_cast<double>(count_)));
         rank = std::clamp<std::uint64_t>(rank, 1, count_);
         if (!histogram_) {
-            std::vector<std::int64_t> sorted;
-            sorted.reserve(values_.size());
-            for (const auto v : values_) sorted.push_back(static_cast<std::int64_t>(v));
-            std::sort(sorted.begin(), sorted.end());
-            return static_cast<double>(sorted[rank - 1]);
+            // At most exact_capacity samples: selected on the stack, no allocation, no full sort.
+            std::array<std::int64_t, exact_capacity> samples{};
+            const auto end = std::transform(values_.begin(), values_.end(), samples.begin(),
+                                            [](std::uint64_t v) { return static_cast<std::int64_t>(v); });
+            const auto nth = samples.begin() + static_cast<std::ptrdiff_t>(rank - 1);
+            std::nth_element(samples.begin(), nth, end);
+            return static_cast<double>(*nth);
         }
         std::uint64_t seen = 0;
         for (const auto entry : values_) {

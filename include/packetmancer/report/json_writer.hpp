@@ -27,8 +27,7 @@ public:
 
     JsonWriter& key(std::string_view name) {
         separate();
-        write_string(name);
-        out_ += ": ";
+        write_string(name, ": ");
         after_key_ = true;
         return *this;
     }
@@ -81,13 +80,11 @@ private:
 
     void separate() {
         if (after_key_) { after_key_ = false; return; }
-        if (!first_.empty()) {
-            const bool was_first = first_.back();
-            if (!was_first) out_ += ',';
-            first_.back() = 0;
-            if (single_line_depth_ == 0) newline();
-            else if (!was_first) out_ += ' ';
-        }
+        if (first_.empty()) return;
+        const bool was_first = first_.back();
+        first_.back() = 0;
+        if (single_line_depth_ == 0) line_break(!was_first);
+        else if (!was_first) out_.append(", ", 2);
     }
     void open(char c, Layout layout) {
         separate();
@@ -103,9 +100,20 @@ private:
         out_ += c;
         if (first_.empty()) out_ += '\n';
     }
-    void newline() {
+    void newline() { line_break(false); }
+    // An optional comma, a newline and the indentation of the current depth, in one append
+    // while the depth is at most 32 (a report nests about 8 deep).
+    void line_break(bool comma) {
+        static constexpr char comma_newline_spaces[] =
+            ",\n                                                                ";
+        const std::size_t indent = first_.size() * 2;
+        if (indent + 2 < sizeof comma_newline_spaces) {
+            out_.append(comma_newline_spaces + (comma ? 0 : 1), indent + (comma ? 2 : 1));
+            return;
+        }
+        if (comma) out_ += ',';
         out_ += '\n';
-        out_.append(first_.size() * 2, ' ');
+        out_.append(indent, ' ');
     }
     // True when one of the eight bytes of `w` is a control character, '"' or '\\'
     // (the classic "has a byte less than n" and "has a zero byte" word tricks; exact as
@@ -140,15 +148,28 @@ private:
 
     // Appends runs of plain characters in one go, skipping over them eight at a time;
     // only the characters JSON requires escaped are written one by one.
-    void write_string(std::string_view s) {
-        // Most strings (every key, most values) need no escape: one append with the quotes.
+    // `s` quoted, then `after` (at most 2 bytes, e.g. a key's ": ").
+    void write_string(std::string_view s, std::string_view after = {}) {
+        // Most strings (every key, most values) need no escape: one append with the quotes,
+        // from the stack when short.
         if (!needs_escape(s)) {
+            constexpr std::size_t short_string = 48;
+            if (s.size() <= short_string) {
+                char quoted[short_string + 4];
+                quoted[0] = '"';
+                if (!s.empty()) std::memcpy(quoted + 1, s.data(), s.size());  // (never from a null pointer)
+                quoted[s.size() + 1] = '"';
+                if (!after.empty()) std::memcpy(quoted + s.size() + 2, after.data(), after.size());
+                out_.append(quoted, s.size() + 2 + after.size());
+                return;
+            }
             const std::size_t at = out_.size();
             out_.resize(at + s.size() + 2);
             char* p = out_.data() + at;
             p[0] = '"';
-            if (!s.empty()) std::memcpy(p + 1, s.data(), s.size());
+            std::memcpy(p + 1, s.data(), s.size());  // longer than short_string: not empty
             p[s.size() + 1] = '"';
+            out_ += after;
             return;
         }
         out_ += '"';
@@ -182,6 +203,7 @@ private:
         }
         out_.append(s.data() + run, s.size() - run);
         out_ += '"';
+        out_ += after;
     }
 
     std::string& out_;
