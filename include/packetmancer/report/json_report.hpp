@@ -14,7 +14,10 @@
 #include "packetmancer/report/tcp_health_json.hpp"
 #include "packetmancer/version.hpp"
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdio>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,9 +61,17 @@ public:
             std::vector<TcpConversationHealth> finished = engine.template get<TcpHealth>().take_finished();
             if (finished.empty()) return;
             if (batches_) {
-                auto batch = std::make_unique<Batch>(w_, std::move(finished));
-                w_.values_written_elsewhere();
-                batches_->submit(std::move(batch), [this](const std::unique_ptr<Batch>& b) { append(b->text); });
+                // Small batches: what waits for a thread is a few hundred conversations at
+                // most, however many a drain brings (a SYN flood closes thousands at once).
+                for (std::size_t at = 0; at < finished.size(); at += conversations_per_batch) {
+                    const auto first = finished.begin() + static_cast<std::ptrdiff_t>(at);
+                    const auto last = finished.begin() + static_cast<std::ptrdiff_t>(
+                                                              std::min(finished.size(), at + conversations_per_batch));
+                    auto batch = std::make_unique<Batch>(
+                        w_, std::vector<TcpConversationHealth>(std::make_move_iterator(first), std::make_move_iterator(last)));
+                    w_.values_written_elsewhere();
+                    batches_->submit(std::move(batch), [this](const std::unique_ptr<Batch>& b) { append(b->text); });
+                }
                 return;
             }
             for (const auto& c : finished) {
@@ -102,6 +113,7 @@ private:
     // Batches waiting or in work, per thread: enough to keep every thread busy while
     // the caller reads on, few enough that memory stays a few batches deep.
     static constexpr std::size_t pending_batches_per_thread = 2;
+    static constexpr std::size_t conversations_per_batch = 256;
 
     // Conversations to write, and the JSON text they become, continuing the document
     // from where the report's writer stood when the batch was made.
