@@ -102,3 +102,14 @@ TEST_CASE("the high 32 bits, the index's tag, are spread too") {
     }
     CHECK(tags.size() >= 4094);
 }
+
+TEST_CASE("FlowKey::of builds, from whole words, the same bytes as the two endpoints copied") {
+    const auto endpoints = tricky_endpoints();
+    for (const auto& a : endpoints)
+        for (const auto& b : endpoints) {
+            const FlowKey made = FlowKey::of(a, b);
+            CHECK(made.low == a);
+            CHECK(made.high == b);
+            CHECK(made == FlowKey{a, b});
+        }
+}

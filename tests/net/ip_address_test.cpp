@@ -6,6 +6,8 @@
 
 #include <doctest/doctest.h>
 
+#include <cstring>
+
 using pmtest::ipv4;
 using pmtest::ipv6;
 
@@ -35,4 +37,16 @@ TEST_CASE("endpoints put IPv6 addresses in brackets") {
 TEST_CASE("addresses order by family, then bytes, as Wireshark's cmp_address") {
     CHECK(ipv4(10, 0, 0, 1) < ipv4(10, 0, 0, 2));
     CHECK(ipv4(255, 0, 0, 0) < ipv6({0, 0, 0, 0, 0, 0, 0, 1}));
+}
+
+TEST_CASE("assign_v4 and assign_v6 leave the bytes v4() and v6() make, over whatever was there") {
+    const std::uint8_t raw[16] = {192, 168, 1, 2, 0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0x12, 0x34, 0x56, 0x78};
+    packetmancer::net::IpAddress a = ipv6({0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff});
+    a.assign_v4(raw);
+    CHECK(a == packetmancer::net::IpAddress::v4(raw));
+    CHECK(std::memcmp(&a, "\x04\x00\xc0\xa8\x01\x02\0\0\0\0\0\0\0\0\0\0\0\0", 18) == 0);
+    a.assign_v6(raw);
+    CHECK(a == packetmancer::net::IpAddress::v6(raw));
+    a.assign_v4(raw + 4);
+    CHECK(a.to_string() == "254.128.0.0");
 }

@@ -69,6 +69,30 @@ struct FlowKey {
     net::Endpoint low{};   // sender of direction 0
     net::Endpoint high{};  // sender of direction 1
 
+    // The same as FlowKey{low, high}, made as five words in registers and stored whole.
+    // Copied member by member, the 20-byte endpoints leave the key in stores that the
+    // hash's word loads straddle, and every such load stalls on store forwarding (a
+    // third of the hash's time, measured with perf).
+    [[nodiscard]] static FlowKey of(const net::Endpoint& low, const net::Endpoint& high) noexcept {
+        if constexpr (std::endian::native == std::endian::little) {
+            using detail_flow_key::load;
+            const auto* a = reinterpret_cast<const std::uint8_t*>(&low);
+            const auto* b = reinterpret_cast<const std::uint8_t*>(&high);
+            // Each endpoint as bytes 0..7, 8..15, and 16..19 (the address's last two bytes,
+            // then the port), loaded as they were stored.
+            const std::uint64_t a0 = load<std::uint64_t>(a), a1 = load<std::uint64_t>(a + 8);
+            const std::uint64_t b0 = load<std::uint64_t>(b), b1 = load<std::uint64_t>(b + 8);
+            const std::uint64_t a2 = load<std::uint16_t>(a + 16) | std::uint64_t{low.port} << 16;
+            const std::uint64_t b2 = load<std::uint16_t>(b + 16) | std::uint64_t{high.port} << 16;
+            const std::uint64_t words[5] = {a0, a1, a2 | b0 << 32, b0 >> 32 | b1 << 32, b1 >> 32 | b2 << 32};
+            FlowKey key;
+            std::memcpy(&key, words, sizeof key);
+            return key;
+        } else {
+            return FlowKey{low, high};
+        }
+    }
+
     // Five word comparisons, no call to memcmp.
     friend bool operator==(const FlowKey& a, const FlowKey& b) noexcept {
         using detail_flow_key::load;

@@ -74,7 +74,7 @@ public:
         close_idle(on_close);
 
         const int direction = direction_of(source, destination);
-        const FlowKey key = direction == 0 ? FlowKey{source, destination} : FlowKey{destination, source};
+        const FlowKey key = direction == 0 ? FlowKey::of(source, destination) : FlowKey::of(destination, source);
         TrackedSegment out;
         out.direction = direction;
         std::uint32_t preset_flags = 0;

@@ -214,8 +214,8 @@ inline bool decode_common_case(const Frame& frame, DecodedPacket& out) noexcept 
     out.undecoded = Undecoded::none;
     out.transport = Transport::tcp;
     out.tunnel_depth = 0;
-    out.ip.source = IpAddress::v4(ip + 12);
-    out.ip.destination = IpAddress::v4(ip + 16);
+    out.ip.source.assign_v4(ip + 12);
+    out.ip.destination.assign_v4(ip + 16);
     out.ip.protocol = ip_protocol::tcp;
     out.ip.hop_limit = ip[8];
     out.ip.identification = load_be16(ip + 4);

@@ -55,8 +55,8 @@ struct IpHeader {
     if (total_length < header_length) return Undecoded::malformed_ip_header;
     total_length = std::min(total_length, wire_remaining);
     if (total_length < header_length) return Undecoded::truncated_ip_header;
-    out.source = IpAddress::v4(p + 12);
-    out.destination = IpAddress::v4(p + 16);
+    out.source.assign_v4(p + 12);
+    out.destination.assign_v4(p + 16);
     out.protocol = p[9];
     out.hop_limit = p[8];
     out.identification = load_be16(p + 4);
@@ -75,8 +75,8 @@ struct IpHeader {
     const std::uint8_t* p = packet.data();
     if ((p[0] >> 4) != 6) return Undecoded::malformed_ip_header;
     std::uint32_t payload_length = load_be16(p + 4);
-    out.source = IpAddress::v6(p + 8);
-    out.destination = IpAddress::v6(p + 24);
+    out.source.assign_v6(p + 8);
+    out.destination.assign_v6(p + 24);
     out.hop_limit = p[7];
     out.identification = 0;
     out.fragment = false;

