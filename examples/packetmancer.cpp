@@ -1,5 +1,6 @@
 // packetmancer: TCP and DNS health of a packet capture, on the console and as JSON.
-// A small tool over the library: Engine<TcpHealth, DnsHealth>, the capture reader and the report
+// A small tool over the library: Engine<TcpHealth, DnsHealth> (one per thread under a
+// ShardedEngine when there are several threads), the capture reader and the report
 // writers do the work; this file parses options and maps outcomes to exit codes.
 #include "progress_line.hpp"
 
@@ -14,10 +15,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 #include <unistd.h>
 
 namespace {
@@ -61,9 +64,11 @@ constexpr std::string_view usage_text =
     "                  or LANG; English unless it names Spanish); JSON keys and ids stay\n"
     "                  English\n"
     "  --threads N     threads to use, 1 to 64 (default: up to 4 for a capture file of\n"
-    "                  64 MiB or more, else 1); the threads besides the first write the\n"
-    "                  JSON report's conversations while the capture is read; the reports\n"
-    "                  are the same for every N\n"
+    "                  64 MiB or more, else 1); each reads the file and analyses its share\n"
+    "                  of the TCP conversations, and N-1 helpers write the JSON report's\n"
+    "                  conversations; the reports are the same for every N unless\n"
+    "                  --max-conversations is reached (each thread gets 1/N of it);\n"
+    "                  standard input is read on one thread\n"
     "  --no-color      no colour, even on a terminal (NO_COLOR in the environment works too)\n"
     "  --quiet         no progress line (shown on a terminal when reading takes over a second)\n"
     "  --help          this text\n"
@@ -234,10 +239,24 @@ int main(int argc, char** argv) {
         if (!json_out) return fail(output_error, fmt::format("{}: cannot write the JSON report", options.json));
     }
 
-    using Engine = pm::Engine<pm::TcpHealth, pm::DnsHealth>;
-    Engine engine(options.limits, pm::TcpHealth(options.top), pm::DnsHealth());
-    const pm::report::ReportOptions report_options{options.top, options.language};
+    // With more than one thread, each analyses its share of the TCP conversations from its
+    // own reader of the file (standard input can be read only once: one thread reads it).
     const std::size_t threads = options.threads ? options.threads : automatic_threads(options);
+    const std::size_t shards = options.file == "-" ? 1 : threads;
+    std::vector<std::unique_ptr<pm::io::CaptureReader>> more_readers;
+    std::vector<pm::io::CaptureReader*> readers{&reader};
+    for (std::size_t i = 1; i < shards; ++i) {
+        auto& more = more_readers.emplace_back(std::make_unique<pm::io::CaptureReader>());
+        if (!more->open(options.file, {.map_file = !(no_mmap && *no_mmap)}))
+            return fail(unreadable_input, fmt::format("{}: {}", options.file, more->error()));
+        readers.push_back(more.get());
+    }
+
+    using Engine = pm::Engine<pm::TcpHealth, pm::DnsHealth>;
+    pm::ShardedEngine<pm::TcpHealth, pm::DnsHealth> sharded(shards, options.limits, pm::TcpHealth(options.top),
+                                                            pm::DnsHealth());
+    Engine& engine = sharded.report();
+    const pm::report::ReportOptions report_options{options.top, options.language};
     pm::report::JsonReport<Engine> json(json_out, report_options, json_out ? threads - 1 : 0);
     // Finished conversations are written (or, without --json, dropped) as they come, so
     // memory follows the live conversations only.
@@ -249,15 +268,28 @@ int main(int argc, char** argv) {
     pm::io::ReadStatus status;
     std::uint64_t frames = 0;
     auto progress = make_progress_line(options);
-    while ((status = reader.next(frame)) == pm::io::ReadStatus::frame) {
-        engine.process(frame);
-        if (++frames % 4096 == 0) {
-            drain();
-            progress.update(frames, reader.offset());
+    if (shards > 1) {
+        try {
+            status = sharded.read(readers, [&](std::uint64_t read_so_far) {
+                drain();
+                progress.update(read_so_far, reader.offset());
+            });
+        } catch (const std::runtime_error& e) {
+            return fail(damaged_input, fmt::format("{}: {}", options.file, e.what()));
         }
+        progress.finish();
+        sharded.finish(drain);
+    } else {
+        while ((status = reader.next(frame)) == pm::io::ReadStatus::frame) {
+            engine.process(frame);
+            if (++frames % 4096 == 0) {
+                drain();
+                progress.update(frames, reader.offset());
+            }
+        }
+        progress.finish();
+        engine.finish(drain);
     }
-    progress.finish();
-    engine.finish(drain);
 
     pm::report::CaptureInfo info{options.file == "-" ? "(standard input)" : options.file, reader.format(), {},
                                  reader.records_over_snaplen()};

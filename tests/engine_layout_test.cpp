@@ -58,8 +58,10 @@ TEST_CASE("an engine has no virtual functions: no vtable pointer, no indirect ca
 }
 
 TEST_CASE("Engine<TcpHealth> is its parts and nothing else") {
+    // (The shard state is what the engine notes as one shard of a ShardedEngine.)
     static_assert(sizeof(HealthOnly) == sizeof(pm::TcpHealth) + sizeof(pm::flow::TcpTracker) +
-                                            sizeof(pm::CaptureSummary) + sizeof(pm::net::DecodedPacket));
+                                            sizeof(pm::CaptureSummary) + sizeof(pm::net::DecodedPacket) +
+                                            sizeof(pm::detail::ShardState));
 }
 
 TEST_CASE("stateless detectors take no space, wherever they stand in the list") {

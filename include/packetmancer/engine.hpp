@@ -12,8 +12,10 @@
 #include "packetmancer/capture_summary.hpp"
 #include "packetmancer/detail/detector_checks.hpp"
 #include "packetmancer/detail/fan_out.hpp"
+#include "packetmancer/detail/shard_records.hpp"
 #include "packetmancer/detector.hpp"
 #include "packetmancer/events.hpp"
+#include "packetmancer/flow/share_of.hpp"
 #include "packetmancer/flow/tcp_tracker.hpp"
 #include "packetmancer/net/decoder.hpp"
 #include "packetmancer/packet.hpp"
@@ -27,6 +29,9 @@ namespace packetmancer {
 namespace detail {
 struct NoTcpTracker {};
 } // namespace detail
+
+template <class... Detectors>
+class ShardedEngine;
 
 template <class... Detectors>
 class Engine {
@@ -49,6 +54,12 @@ public:
     void process(const Frame& frame) {
         summary_.count_frame(frame);
         net::decode(frame, decoded_);
+        if constexpr (tracks_tcp) {
+            if (shard_.count > 1) [[unlikely]] {
+                process_share(frame);
+                return;
+            }
+        }
         const PacketEvent packet_event{frame, decoded_};
         fan_out([&](auto& d) {
             if constexpr (HasOnPacket<std::decay_t<decltype(d)>>) d.on_packet(packet_event);
@@ -79,9 +90,7 @@ public:
                 if (++closed % 1024 == 0) every_so_often();
             });
         }
-        fan_out([&](auto& d) {
-            if constexpr (HasOnCaptureEnd<std::decay_t<decltype(d)>>) d.on_capture_end(summary_);
-        });
+        end_capture();
     }
     void finish() {
         finish([] {});
@@ -110,13 +119,16 @@ public:
     [[nodiscard]] const CaptureSummary& summary() const noexcept { return summary_; }
 
     // Conversation table counters: opened, closed idle or early, peak live. Zero when
-    // no detector needs TCP analysis.
+    // no detector needs TCP analysis. (In a ShardedEngine, the first shard's are those
+    // of all shards.)
     [[nodiscard]] flow::TrackerStats tracker_stats() const noexcept {
+        if (shard_.merged_stats) return *shard_.merged_stats;
         if constexpr (tracks_tcp) return tracker_.stats();
         else return {};
     }
 
     [[nodiscard]] flow::TrackerLimits tracker_limits() const noexcept {
+        if (shard_.count > 1) return shard_.limits;
         if constexpr (tracks_tcp) return tracker_.limits();
         else return {};
     }
@@ -129,9 +141,72 @@ public:
     [[nodiscard]] static constexpr bool tracks_tcp_conversations() noexcept { return tracks_tcp; }
 
 private:
+    template <class...>
+    friend class ShardedEngine;
+
     template <class F>
     void fan_out(F&& f) {
         detail::for_each_detector(detectors_, std::forward<F>(f));
+    }
+
+    void end_capture() {
+        fan_out([&](auto& d) {
+            if constexpr (HasOnCaptureEnd<std::decay_t<decltype(d)>>) d.on_capture_end(summary_);
+        });
+    }
+
+    // A detector that reads one TCP port only (DnsHealth: 53) and does not merge across
+    // shards names it as `sharded_tcp_port`; conversations on it go to the first shard.
+    template <class D>
+    static constexpr int dedicated_port() noexcept {
+        if constexpr (requires { D::sharded_tcp_port; }) return D::sharded_tcp_port;
+        else return -1;
+    }
+    [[nodiscard]] static bool on_dedicated_port(std::uint16_t a, std::uint16_t b) noexcept {
+        return ((dedicated_port<Detectors>() >= 0 && (a == dedicated_port<Detectors>() || b == dedicated_port<Detectors>())) ||
+                ...);
+    }
+
+    // One shard's part of a frame (see ShardedEngine): every shard counts every frame and
+    // runs its tracker's clock on every TCP segment, so that idle conversations close at
+    // the same frames as in one engine; it analyses the TCP conversations that hash to
+    // it; the first shard also takes every frame's on_packet, UDP, and the conversations
+    // on a dedicated port.
+    void process_share(const Frame& frame) {
+        if constexpr (tracks_tcp) {
+            shard_.frame = frame.number;
+            const bool first = shard_.index == 0;
+            if (first) {
+                const PacketEvent packet_event{frame, decoded_};
+                fan_out([&](auto& d) {
+                    if constexpr (HasOnPacket<std::decay_t<decltype(d)>>) d.on_packet(packet_event);
+                });
+            }
+            switch (decoded_.transport) {
+            case net::Transport::tcp: {
+                ++summary_.tcp_packets;
+                const std::uint16_t sp = decoded_.tcp.source_port, dp = decoded_.tcp.destination_port;
+                const std::uint32_t owner = on_dedicated_port(sp, dp) ? 0
+                                                                      : flow::share_of(decoded_.ip.source, decoded_.ip.destination,
+                                                                                       sp, dp, shard_.count);
+                if (owner == shard_.index) process_tcp(frame);
+                else tracker_.advance_clock(frame.timestamp, [this](const flow::Conversation& c) { close_conversation(c); });
+                break;
+            }
+            case net::Transport::udp: {
+                ++summary_.udp_packets;
+                if (!first) break;
+                const UdpDatagramEvent udp_event{frame, decoded_, decoded_.udp};
+                fan_out([&](auto& d) {
+                    if constexpr (HasOnUdp<std::decay_t<decltype(d)>>) d.on_udp(udp_event);
+                });
+                break;
+            }
+            case net::Transport::none: ++summary_.undecoded[static_cast<std::size_t>(decoded_.undecoded)]; break;
+            }
+        } else {
+            (void)frame;
+        }
     }
 
     void process_tcp(const Frame& frame) {
@@ -143,6 +218,8 @@ private:
                                [this](const flow::Conversation& c) { close_conversation(c); },
                                decoded_.ip.identification);
             if (tracked.opened) {
+                if (shard_.count > 1) [[unlikely]]
+                    shard_.opens.push_back({frame.number, tracked.conversation->id, tracked.conversation->slot});
                 fan_out([&](auto& d) {
                     if constexpr (HasOnConversationOpen<std::decay_t<decltype(d)>>)
                         d.on_conversation_open(*tracked.conversation);
@@ -159,6 +236,9 @@ private:
     }
 
     void close_conversation(const flow::Conversation& conversation) {
+        if (shard_.count > 1) [[unlikely]]
+            shard_.closes.push_back({shard_.frame, conversation.last_frame, conversation.id, conversation.slot,
+                                     conversation.close_reason == flow::CloseReason::idle_timeout});
         fan_out([&](auto& d) {
             if constexpr (HasOnConversationClose<std::decay_t<decltype(d)>>) d.on_conversation_close(conversation);
         });
@@ -173,6 +253,7 @@ private:
     [[no_unique_address]] Tracker tracker_{};
     CaptureSummary summary_{};
     net::DecodedPacket decoded_{};  // reused for every frame: no allocation per packet
+    detail::ShardState shard_{};    // this engine's part in a ShardedEngine, if any
 };
 
 } // namespace packetmancer

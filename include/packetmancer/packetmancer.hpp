@@ -14,4 +14,5 @@
 #include "packetmancer/report/json_report.hpp"
 #include "packetmancer/report/tcp_health_json.hpp"
 #include "packetmancer/report/text_report.hpp"
+#include "packetmancer/sharded_engine.hpp"
 #include "packetmancer/version.hpp"

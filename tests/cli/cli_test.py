@@ -302,7 +302,8 @@ def main():
         rc, waited = run_on_terminal("--file", many)
         check("a capture read in under a second shows no progress line", rc == 0 and "packets/s" not in waited)
 
-        # Helper threads write the JSON report's conversations: the same bytes for any count.
+        # Threads analyse shares of the conversations and write the JSON report's: the same
+        # bytes for any count.
         for threads in ("1", "2", "5"):
             rc, threaded_json, _ = run("--file", SAMPLE, "--json", "-", "--threads", threads)
             rc_text, threaded_text, _ = run("--file", SAMPLE, "--threads", threads)

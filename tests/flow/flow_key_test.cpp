@@ -3,6 +3,7 @@
 #include "../support/packet_builder.hpp"
 
 #include <packetmancer/flow/flow_key.hpp>
+#include <packetmancer/flow/share_of.hpp>
 
 #include <doctest/doctest.h>
 
@@ -112,4 +113,28 @@ TEST_CASE("FlowKey::of builds, from whole words, the same bytes as the two endpo
             CHECK(made.high == b);
             CHECK(made == FlowKey{a, b});
         }
+}
+
+TEST_CASE("share_of: both directions of a conversation go to one shard, and conversations spread over all") {
+    const auto endpoints = tricky_endpoints();
+    for (const std::uint32_t count : {1u, 2u, 3u, 7u})
+        for (const auto& a : endpoints)
+            for (const auto& b : endpoints) {
+                const std::uint32_t share = pm::flow::share_of(a.address, b.address, a.port, b.port, count);
+                CHECK(share < count);
+                CHECK(share == pm::flow::share_of(b.address, a.address, b.port, a.port, count));
+            }
+    // Client ports counting up to one server, as a busy client makes them: within 10% of
+    // an even split between 2 and 3 shards.
+    for (const std::uint32_t count : {2u, 3u}) {
+        std::vector<int> per_shard(count);
+        const int connections = 30000;
+        for (int port = 0; port < connections; ++port)
+            ++per_shard[pm::flow::share_of(pmtest::ipv4(10, 0, 0, 1), pmtest::ipv4(10, 0, 0, 2),
+                                           static_cast<std::uint16_t>(20000 + port), 443, count)];
+        for (const int n : per_shard) {
+            CHECK(n > connections / static_cast<int>(count) * 9 / 10);
+            CHECK(n < connections / static_cast<int>(count) * 11 / 10);
+        }
+    }
 }

@@ -73,6 +73,28 @@ TEST_CASE("an ended conversation (RST) closes once idle past the timeout; its 4-
     CHECK(h.tracker.stats().closed_idle == 1);
 }
 
+TEST_CASE("idleness is measured on the capture's clock, the latest timestamp seen, from each conversation's last segment") {
+    // B's segments come after A's and after the clock reached 12 minutes, but carry
+    // timestamps of 2 minutes (the capture's clock went back). On the clock, B fell
+    // silent at 12 minutes: it closes 5 minutes after that, not at once because its own
+    // timestamps are old; and A, silent since 10 minutes, closes first.
+    Harness h(limits(300, 100));
+    h.send({.seq = 1000, .flags = SYN, .at_ms = 10 * minute});  // A
+    h.send({.from_client = false, .seq = 0, .ack = 1001, .flags = RST | ACK, .at_ms = 10 * minute + 1});
+    h.send({.seq = 3, .flags = SYN, .at_ms = 12 * minute, .client_port = 40002});  // moves the clock on
+    h.send({.seq = 7, .flags = SYN, .at_ms = 2 * minute, .client_port = 40001});  // B, back in time
+    h.send({.from_client = false, .seq = 0, .ack = 8, .flags = RST | ACK, .at_ms = 2 * minute + 1, .client_port = 40001});
+    h.send({.seq = 3, .ack = 0, .flags = ACK, .at_ms = 15 * minute + 2, .client_port = 40002});
+    REQUIRE(h.closed.size() == 1);
+    CHECK(h.closed[0].id == 0);
+    // advance_clock does what a segment of another shard's conversation does.
+    h.tracker.advance_clock(packetmancer::Timestamp{17 * 60, 1'000'000},
+                            [&](const flow::Conversation& c) { h.closed.push_back({c.id, c.close_reason}); });
+    REQUIRE(h.closed.size() == 2);
+    CHECK(h.closed[1].id == 2);
+    CHECK(h.closed[1].reason == flow::CloseReason::idle_timeout);
+}
+
 TEST_CASE("a running conversation silent for longer than the timeout stays whole, as in Wireshark") {
     Harness h(limits(300, 100));
     for (const auto& s : handshake()) h.send(s);

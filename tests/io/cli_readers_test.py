@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """The CLI reports the same whether it maps a capture and reads it in place (the default
 for a regular file) or reads it as a stream (PACKETMANCER_NO_MMAP=1: libpcap for classic
-pcap), and whether it writes the JSON report's conversations on helper threads
-(--threads 3) or not: console output, JSON report, standard error and exit code, byte for
-byte. On the
-captures the repository ships, on copies of them cut mid-record, and on every capture of
---captures DIR when that directory exists (../shared/captures; skipped when absent).
+pcap), and whatever the number of threads (--threads 3: three shards analyse the
+conversations, two helpers write the JSON; --threads 2 with the stream reader): console
+output, JSON report, standard error and exit code, byte for byte. On the captures the
+repository ships, on copies of them cut mid-record, and on every capture of --captures
+DIR when that directory exists (../shared/captures; skipped when absent).
 
 usage: cli_readers_test.py CLI SOURCE_ROOT [--captures DIR]"""
 
@@ -57,7 +57,8 @@ def main():
         for path in paths:
             mapped = report(path, tmp, False)
             for other, how in ((report(path, tmp, True), "the stream reader"),
-                               (report(path, tmp, False, threads="3"), "three threads")):
+                               (report(path, tmp, False, threads="3"), "three threads"),
+                               (report(path, tmp, True, threads="2"), "the stream reader on two threads")):
                 if mapped != other:
                     failed += 1
                     what = [n for n, a, b in zip(names, mapped, other) if a != b]

@@ -73,6 +73,9 @@ template <class Listener = NoDnsListener>
 class BasicDnsHealth {
 public:
     static constexpr std::string_view name = "dns_health";
+    // It reads TCP on the DNS port only: a ShardedEngine keeps those conversations, with
+    // all UDP, on its first shard, whose DnsHealth then sees everything it needs.
+    static constexpr int sharded_tcp_port = net::dns_port;
 
     BasicDnsHealth() : BasicDnsHealth(DnsLimits{}) {}
     explicit BasicDnsHealth(DnsLimits limits, Listener listener = {})

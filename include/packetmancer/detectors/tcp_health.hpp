@@ -95,12 +95,26 @@ public:
         h.details = entry.details.release();
         entry = Live{};
         diagnosis::diagnose(h);
+        if (hold_for_merge_) held_.push_back(std::move(h));
+        else absorb(std::move(h));
+    }
+
+    // Takes a closed and diagnosed conversation into the capture's totals, verdict and
+    // top, and into finished(). on_conversation_close does this itself, unless told to
+    // hold its conversations for a merge.
+    void absorb(TcpConversationHealth h) {
         verdict_.add(h);
         ++conversations_total_;
         if (h.problems() > 0) ++conversations_with_problems_;
         remember_if_top(h);
         finished_.push_back(std::move(h));
     }
+
+    // For ShardedEngine: closed conversations are diagnosed and then held, without
+    // counting them anywhere, until `take_held()` hands them to the engine that merges
+    // every shard's conversations in the order one engine would have closed them.
+    void hold_for_merge() noexcept { hold_for_merge_ = true; }
+    [[nodiscard]] std::vector<TcpConversationHealth>& held() noexcept { return held_; }
 
     // Conversations closed and not yet taken, in the order they were closed (stream
     // order for those still open at the end of the capture).
@@ -381,6 +395,8 @@ private:
     std::size_t keep_top_;
     std::vector<Live> live_;  // indexed by the conversation's slot
     std::vector<TcpConversationHealth> finished_;
+    bool hold_for_merge_ = false;
+    std::vector<TcpConversationHealth> held_;  // closed, not yet absorbed (see hold_for_merge)
     std::vector<TcpConversationHealth> top_;  // at most keep_top_, unordered
     diagnosis::CaptureVerdict verdict_;
     std::uint64_t conversations_total_ = 0;

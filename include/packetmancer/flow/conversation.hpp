@@ -31,7 +31,9 @@ enum class CloseReason : std::uint8_t {
 }
 
 struct Conversation {
-    std::uint32_t id = 0;           // 0, 1, 2, ... in creation order (tshark's tcp.stream)
+    // 0, 1, 2, ... in creation order (tshark's tcp.stream). In a ShardedEngine each
+    // shard numbers its own share, and the merge renumbers them in the report.
+    std::uint32_t id = 0;
     std::uint32_t slot = 0;         // index among live conversations, reused after close
     CloseReason close_reason = CloseReason::capture_end;  // set when it is closed
     FlowKey key{};                  // key.low sends direction 0, key.high direction 1
@@ -39,6 +41,7 @@ struct Conversation {
     bool client_from_syn = false;   // true: the client sent a SYN without ACK; false: it sent first
     Timestamp first_seen{};
     Timestamp last_seen{};
+    std::uint64_t last_frame = 0;   // the frame number of its latest segment
     TcpConversationState tcp{};
 
     [[nodiscard]] const net::Endpoint& sender(int direction) const noexcept {

@@ -100,6 +100,8 @@ public:
             touch(slot);
         }
         Slot& live = slots_[slot];
+        live.last_clock = latest_;
+        live.conversation.last_frame = frame;
         if (live.list == running) {
             if (tcp.flags & net::tcp_flag::fin) live.fins |= static_cast<std::uint8_t>(1u << direction);
             if ((tcp.flags & net::tcp_flag::rst) || live.fins == 3) [[unlikely]] {
@@ -120,6 +122,28 @@ public:
                                        ip_identification);
         stats_.unacked_segments_unlisted = budget_.refused;
         return out;
+    }
+
+    // Moves the clock to `time` (if later) and closes what that leaves idle, as track()
+    // does first: for a segment another tracker analyses (ShardedEngine), so that every
+    // tracker closes its conversations at the frames a single tracker would.
+    template <class OnClose>
+    void advance_clock(Timestamp time, OnClose&& on_close) {
+        if (latest_ < time) latest_ = time;
+        close_idle(on_close);
+    }
+
+    // Calls out(id, slot) for every live conversation, in no particular order.
+    template <class Out>
+    void list_live(Out&& out) const {
+        for (const List list : {running, ended})
+            for (std::uint32_t s = head_[list]; s != none; s = slots_[s].next) out(slots_[s].conversation.id, s);
+    }
+
+    // Closes the live conversation in `slot` as the capture ends.
+    template <class OnClose>
+    void close_at_capture_end(std::uint32_t slot, OnClose&& on_close) {
+        close(slot, CloseReason::capture_end, on_close);
     }
 
     // Closes every live conversation, in stream order (at the end of the capture).
@@ -153,11 +177,16 @@ private:
         std::uint32_t next = none;  // towards the most recently active
         List list = running;
         std::uint8_t fins = 0;      // bit per direction that sent a FIN
+        // The clock (the latest timestamp so far, over every segment) at its latest
+        // segment. Unlike last_seen it never decreases along a list, so the idle ones are
+        // always a list's head, whatever order the capture's timestamps come in.
+        Timestamp last_clock{};
     };
 
+    // Silent past the timeout: the clock has moved on that far since its latest segment.
     [[nodiscard]] bool idle(std::uint32_t slot) const noexcept {
         return limits_.idle_timeout_ns > 0 &&
-               nanoseconds_between(slots_[slot].conversation.last_seen, latest_) > limits_.idle_timeout_ns;
+               nanoseconds_between(slots_[slot].last_clock, latest_) > limits_.idle_timeout_ns;
     }
 
     // Ended conversations go as soon as they are idle past the timeout. The test runs for

@@ -1,0 +1,388 @@
+// ShardedEngine<Detectors...>: one capture analysed on several threads, with the results
+// one Engine<Detectors...> gives. Each shard is an Engine on its own thread, reading the
+// whole capture with its own reader (a mapped file costs little to walk twice) and
+// analysing the TCP conversations whose endpoints hash to it (flow/share_of.hpp).
+//
+//     ShardedEngine<TcpHealth, DnsHealth> engine(2, limits, TcpHealth(5), DnsHealth());
+//     engine.read(readers, [&](std::uint64_t frames) { /* drain the report */ });
+//     engine.finish();
+//     const auto& health = engine.report().get<TcpHealth>();  // as from one engine
+//
+// What makes it exact:
+// - every shard runs its tracker's clock on every TCP segment, so conversations close
+//   for idleness at the same frames as in one engine (the tracker measures idleness
+//   on that clock, see TcpTracker);
+// - every 4 096 frames, each shard hands what it opened and closed to a merge on the
+//   first shard's thread. The merge numbers the conversations of all shards in the
+//   order they opened (tshark's tcp.stream), and gives the closed ones to the first
+//   shard's TcpHealth in the order one engine closes them: by frame; at one frame, idle
+//   ones by their latest segment first; those still open at the end by stream. So the
+//   verdict, the top and the streamed report are the same;
+// - other detectors run on the first shard, which gets every frame's on_packet, all
+//   UDP, and the TCP conversations on a port a detector names as `sharded_tcp_port`
+//   (DnsHealth: 53).
+// Shards do not wait for each other at each hand-over: one may run up to a million
+// frames ahead, which evens out a stretch of capture whose conversations all hash to
+// one shard.
+// Not exact past a limit: each shard has its share of the conversation and
+// unacknowledged-segment limits, so which conversation is closed early to make room
+// can differ from one engine's choice.
+#pragma once
+
+#include "packetmancer/detector.hpp"
+#include "packetmancer/detectors/tcp_health.hpp"
+#include "packetmancer/engine.hpp"
+#include "packetmancer/io/read_status.hpp"
+#include "packetmancer/packet.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <stdexcept>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace packetmancer {
+
+namespace detail {
+// TcpHealth merges; a detector without TCP hooks, or one that reads a single TCP port
+// (kept whole on the first shard), needs no merge.
+template <class D>
+inline constexpr bool runs_sharded =
+    std::is_same_v<D, TcpHealth> || !NeedsTcpAnalysis<D> || requires { D::sharded_tcp_port; };
+} // namespace detail
+
+template <class... Detectors>
+class ShardedEngine {
+    static_assert((std::is_same_v<Detectors, TcpHealth> || ...),
+                  "PacketMancer: ShardedEngine merges TcpHealth's conversations: list TcpHealth among its detectors");
+    static_assert((detail::runs_sharded<Detectors> && ...),
+                  "PacketMancer: ShardedEngine: each shard sees only its share of the TCP conversations, so a "
+                  "detector with TCP hooks (other than TcpHealth) must read a single TCP port and name it: "
+                  "static constexpr int sharded_tcp_port = ...;");
+
+public:
+    using Shard = Engine<Detectors...>;
+    static constexpr std::uint64_t frames_per_round = 4096;
+
+    // `shards` engines (at least 1), each with a copy of `detectors` and an equal share
+    // of `limits`' conversation and segment budgets (so that all of them together stay
+    // within the limits; at least 1 each).
+    ShardedEngine(std::size_t shards, flow::TrackerLimits limits, const Detectors&... detectors) {
+        const std::size_t n = std::max<std::size_t>(shards, 1);
+        flow::TrackerLimits share = limits;
+        share.max_conversations = std::max<std::size_t>(limits.max_conversations / n, 1);
+        share.max_unacked_segments = std::max<std::size_t>(limits.max_unacked_segments / n, 1);
+        for (std::size_t i = 0; i < n; ++i) {
+            auto engine = std::make_unique<Shard>(n > 1 ? share : limits, detectors...);
+            if (n > 1) {
+                engine->shard_.index = static_cast<std::uint32_t>(i);
+                engine->shard_.count = static_cast<std::uint32_t>(n);
+                engine->shard_.limits = limits;
+                engine->template get<TcpHealth>().hold_for_merge();
+            }
+            shards_.push_back(std::move(engine));
+        }
+        stream_of_slot_.resize(n);
+    }
+
+    ShardedEngine(const ShardedEngine&) = delete;
+    ShardedEngine& operator=(const ShardedEngine&) = delete;
+
+    // The engine whose detectors hold the merged results: read it as one engine.
+    [[nodiscard]] Shard& report() noexcept { return *shards_.front(); }
+    [[nodiscard]] std::size_t shard_count() const noexcept { return shards_.size(); }
+
+    // Reads the capture: shard i from `readers[i]`, each positioned at the first record
+    // of the same capture; shard 0 on the calling thread, the others on threads of their
+    // own. `after_round(frames)` runs on the calling thread after it merged what the
+    // shards did up to some frame (drain the report, show progress). Returns how reading
+    // ended, as the readers all say; throws what a shard threw, or std::runtime_error if
+    // the readers disagree (the file changed while it was read).
+    template <class Reader, class AfterRound>
+    io::ReadStatus read(std::span<Reader* const> readers, AfterRound&& after_round) {
+        if (readers.size() != shards_.size()) throw std::invalid_argument("ShardedEngine::read: one reader per shard");
+        const std::size_t n = shards_.size();
+        queues_.assign(n, {});
+        aborted_ = false;
+        const auto run = [&](std::size_t i) {
+            Queue& queue = queues_[i];
+            try {
+                Shard& engine = *shards_[i];
+                Reader& reader = *readers[i];
+                Frame frame;
+                io::ReadStatus status;
+                std::uint64_t frames = 0;
+                while ((status = reader.next(frame)) == io::ReadStatus::frame) {
+                    engine.process(frame);
+                    if (++frames % frames_per_round == 0) {
+                        if (!post(i, false)) return;
+                        if (i == 0) merge_ready(false, [&] { after_round(frames); });
+                    }
+                }
+                queue.status = status;
+                queue.frames = frames;
+                post(i, true);
+            } catch (...) {
+                const std::lock_guard lock(mutex_);
+                queue.error = std::current_exception();
+                queue.finished = true;
+                aborted_ = true;
+                changed_.notify_all();
+            }
+        };
+        std::vector<std::thread> threads;
+        for (std::size_t i = 1; i < n; ++i) {
+            try {
+                threads.emplace_back(run, i);
+            } catch (...) {
+                const std::lock_guard lock(mutex_);
+                queues_[i].error = std::current_exception();
+                queues_[i].finished = true;
+                aborted_ = true;
+            }
+        }
+        run(0);
+        try {
+            if (!aborted_) merge_ready(true, [] {});
+        } catch (...) {
+            const std::lock_guard lock(mutex_);
+            queues_[0].error = std::current_exception();
+            aborted_ = true;
+            changed_.notify_all();
+        }
+        for (auto& t : threads) t.join();
+        for (const auto& q : queues_)
+            if (q.error) std::rethrow_exception(q.error);
+        for (const auto& q : queues_)
+            if (q.status != queues_[0].status || q.frames != queues_[0].frames || !q.rounds.empty())
+                throw std::runtime_error("the capture changed while it was read");
+        return queues_[0].status;
+    }
+    template <class Reader, class AfterRound>
+    io::ReadStatus read(const std::vector<Reader*>& readers, AfterRound&& after_round) {
+        return read(std::span<Reader* const>(readers), std::forward<AfterRound>(after_round));
+    }
+
+    // Ends the capture: what is still open closes in stream order, as in Engine::finish
+    // (`every_so_often()` after each 1024 closes), and the counters of all shards' trackers
+    // go to report().tracker_stats().
+    template <class EverySoOften>
+    void finish(EverySoOften&& every_so_often) {
+        if (shards_.size() == 1) {
+            shards_[0]->finish(every_so_often);
+            return;
+        }
+        struct Open {
+            std::uint32_t stream, shard, slot;
+        };
+        std::vector<Open> open;
+        for (std::uint32_t s = 0; s < shards_.size(); ++s)
+            shards_[s]->tracker_.list_live([&](std::uint32_t, std::uint32_t slot) {
+                open.push_back({stream_of_slot_[s].at(slot), s, slot});
+            });
+        std::sort(open.begin(), open.end(), [](const Open& a, const Open& b) { return a.stream < b.stream; });
+        TcpHealth& merged = report().template get<TcpHealth>();
+        std::size_t closed = 0;
+        for (const Open& o : open) {
+            Shard& engine = *shards_[o.shard];
+            engine.tracker_.close_at_capture_end(o.slot, [&](const flow::Conversation& c) { engine.close_conversation(c); });
+            auto& held = engine.template get<TcpHealth>().held();
+            for (auto& h : held) {
+                h.stream = o.stream;
+                merged.absorb(std::move(h));
+            }
+            held.clear();
+            engine.shard_.closes.clear();
+            if (++closed % 1024 == 0) every_so_often();
+        }
+        flow::TrackerStats stats{};
+        for (auto& engine : shards_) {
+            engine->end_capture();
+            const flow::TrackerStats s = engine->tracker_.stats();
+            stats.opened += s.opened;
+            stats.closed_idle += s.closed_idle;
+            stats.closed_for_capacity += s.closed_for_capacity;
+            stats.unacked_segments_unlisted += s.unacked_segments_unlisted;
+        }
+        stats.peak_live = peak_live_;
+        report().shard_.merged_stats = stats;
+    }
+    void finish() {
+        finish([] {});
+    }
+
+private:
+    struct Outcome {
+        io::ReadStatus status = io::ReadStatus::end;
+        std::uint64_t frames = 0;
+        std::exception_ptr error;
+    };
+
+    // One open or close of the round, in the order one engine makes them: by frame; at a
+    // frame, the idle sweep's closes (by their latest segment, the tracker's list order),
+    // then the segment's own closes, then its open.
+    struct Event {
+        std::uint64_t frame;
+        std::uint64_t order;
+        std::uint32_t phase;  // 0 swept close, 1 other close, 2 open
+        std::uint32_t shard;
+        std::uint32_t index;  // in that shard's opens or closes
+        friend bool operator<(const Event& a, const Event& b) noexcept {
+            if (a.frame != b.frame) return a.frame < b.frame;
+            if (a.phase != b.phase) return a.phase < b.phase;
+            if (a.order != b.order) return a.order < b.order;
+            return a.shard < b.shard;
+        }
+    };
+
+    // What a shard did over one round of frames, waiting to be merged.
+    struct Round {
+        std::vector<detail::ShardOpen> opens;
+        std::vector<detail::ShardClose> closes;
+        std::vector<TcpConversationHealth> closed;  // the closes' summaries, same order
+    };
+    struct Queue {
+        std::deque<Round> rounds;
+        std::size_t closes_queued = 0;
+        bool finished = false;  // posted its last round, or failed
+        io::ReadStatus status = io::ReadStatus::end;
+        std::uint64_t frames = 0;
+        std::exception_ptr error;
+    };
+
+    // A shard may run ahead of the slowest by this much, so that conversations hashed
+    // unevenly over a stretch of the capture (one bulk transfer after another) even
+    // out, while memory stays bounded: at most 256 rounds (a million frames), or 4 096
+    // closed conversations (a flood closes one per frame; a summary is 600 bytes).
+    static constexpr std::size_t max_rounds_queued = 256;
+    static constexpr std::size_t max_closes_queued = 4096;
+
+    // Hands shard i's round to the merge. Shard 0 never waits here (it merges); the
+    // others wait while they are too far ahead. False when reading was aborted.
+    bool post(std::size_t i, bool last) {
+        Shard& engine = *shards_[i];
+        Round round;
+        round.opens.swap(engine.shard_.opens);
+        round.closes.swap(engine.shard_.closes);
+        round.closed.swap(engine.template get<TcpHealth>().held());
+        std::unique_lock lock(mutex_);
+        Queue& queue = queues_[i];
+        if (i != 0)
+            changed_.wait(lock, [&] {
+                return aborted_ || queue.rounds.empty() ||
+                       (queue.rounds.size() < max_rounds_queued && queue.closes_queued < max_closes_queued);
+            });
+        if (aborted_) return false;
+        queue.closes_queued += round.closes.size();
+        queue.rounds.push_back(std::move(round));
+        if (last) queue.finished = true;
+        changed_.notify_all();
+        return true;
+    }
+
+    // On shard 0's thread: merges every round all shards have posted, calling
+    // `after_each()` after each. Waits for the others while shard 0 is too far ahead,
+    // or, with `to_the_end`, until every shard has posted its last round.
+    template <class AfterEach>
+    void merge_ready(bool to_the_end, AfterEach&& after_each) {
+        for (;;) {
+            std::vector<Round> rounds;
+            {
+                std::unique_lock lock(mutex_);
+                const auto ready = [&] {
+                    for (const Queue& q : queues_)
+                        if (q.rounds.empty()) return false;
+                    return true;
+                };
+                const auto must_wait = [&] {
+                    if (to_the_end) return !std::all_of(queues_.begin(), queues_.end(), [](const Queue& q) {
+                        return q.finished && q.rounds.empty();
+                    });
+                    const Queue& own = queues_[0];
+                    return own.rounds.size() >= max_rounds_queued || own.closes_queued >= max_closes_queued;
+                };
+                // A shard that finished with nothing queued while others still have rounds:
+                // the readers disagree (checked after the threads end).
+                const auto stuck = [&] {
+                    return std::any_of(queues_.begin(), queues_.end(),
+                                       [](const Queue& q) { return q.finished && q.rounds.empty(); }) &&
+                           !ready();
+                };
+                changed_.wait(lock, [&] { return aborted_ || ready() || !must_wait() || stuck(); });
+                if (aborted_) return;
+                if (!ready()) {
+                    if (must_wait() && stuck()) {
+                        aborted_ = true;
+                        changed_.notify_all();
+                    }
+                    return;
+                }
+                for (Queue& q : queues_) {
+                    q.closes_queued -= q.rounds.front().closes.size();
+                    rounds.push_back(std::move(q.rounds.front()));
+                    q.rounds.pop_front();
+                }
+                changed_.notify_all();
+            }
+            merge_round(rounds);
+            after_each();
+        }
+    }
+
+    // One round of every shard, in the order one engine would have opened and closed.
+    void merge_round(std::vector<Round>& rounds) {
+        events_.clear();
+        for (std::uint32_t s = 0; s < rounds.size(); ++s) {
+            const Round& r = rounds[s];
+            if (r.closed.size() != r.closes.size()) throw std::logic_error("ShardedEngine: a shard's TcpHealth missed a close");
+            for (std::uint32_t i = 0; i < r.opens.size(); ++i) events_.push_back({r.opens[i].frame, 0, 2, s, i});
+            for (std::uint32_t i = 0; i < r.closes.size(); ++i) {
+                const detail::ShardClose& c = r.closes[i];
+                events_.push_back({c.frame, c.swept ? c.last_frame : i, c.swept ? 0u : 1u, s, i});
+            }
+        }
+        std::sort(events_.begin(), events_.end());
+        TcpHealth& merged = report().template get<TcpHealth>();
+        for (const Event& e : events_) {
+            Round& r = rounds[e.shard];
+            // A shard reuses a slot only after closing its conversation, and at one frame
+            // closes come before the open: the slot's number is always the live one's.
+            std::vector<std::uint32_t>& streams = stream_of_slot_[e.shard];
+            if (e.phase == 2) {
+                const std::uint32_t slot = r.opens[e.index].slot;
+                if (slot >= streams.size()) streams.resize(std::size_t{slot} + 1);
+                streams[slot] = next_stream_++;
+                peak_live_ = std::max(peak_live_, ++live_);
+                continue;
+            }
+            TcpConversationHealth& h = r.closed[e.index];
+            h.stream = streams.at(r.closes[e.index].slot);
+            --live_;
+            merged.absorb(std::move(h));
+        }
+    }
+
+    std::vector<std::unique_ptr<Shard>> shards_;
+    std::mutex mutex_;                   // guards queues_ and aborted_
+    std::condition_variable changed_;    // a round posted or merged, or reading aborted
+    std::vector<Queue> queues_;
+    bool aborted_ = false;
+    // The stream number of each shard's live conversations, by the slot each holds in
+    // its shard's tracker: memory follows the live conversations.
+    std::vector<std::vector<std::uint32_t>> stream_of_slot_;
+    std::vector<Event> events_;
+    std::uint32_t next_stream_ = 0;
+    std::size_t live_ = 0;
+    std::size_t peak_live_ = 0;
+};
+
+} // namespace packetmancer

@@ -1,0 +1,217 @@
+// sharded_engine.hpp: a capture analysed by several shards, each on its own thread, gives
+// the report one engine gives, byte for byte: stream numbers, the order conversations
+// close in (idle while reading, port reuse, at the end), verdict, top, counters, and
+// DnsHealth on the first shard.
+#include "support/dns_scenario.hpp"
+#include "support/tcp_scenario.hpp"
+
+#include <packetmancer/detectors/dns_health.hpp>
+#include <packetmancer/engine.hpp>
+#include <packetmancer/report/json_report.hpp>
+#include <packetmancer/report/text_report.hpp>
+#include <packetmancer/sharded_engine.hpp>
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+using namespace pmtest;
+namespace pm = packetmancer;
+
+namespace {
+
+using Engine = pm::Engine<pm::TcpHealth, pm::DnsHealth>;
+using Sharded = pm::ShardedEngine<pm::TcpHealth, pm::DnsHealth>;
+
+struct Recorded {
+    double at_ms = 0;
+    Bytes bytes;
+};
+
+// `count` TCP conversations from client ports 20000 up, 40 ms apart so that several
+// overlap: a handshake, data each way, by turns a retransmission, a reset or a FIN
+// exchange. Every seventh pauses 3 s, past the 2 s idle timeout used here, so it closes
+// while the capture is read; every thirteenth is followed on its 4-tuple by a new
+// handshake with a new ISN (port reuse); those from every eleventh port never end and
+// close at the end of the capture. Between them, DNS over UDP and over TCP port 53. A
+// few timestamps go back by 5 ms, so that a conversation's own last timestamp and the
+// capture's clock disagree.
+std::vector<Recorded> capture(int count) {
+    std::vector<Seg> tcp;
+    for (int i = 0; i < count; ++i) {
+        const auto port = static_cast<std::uint16_t>(20000 + i);
+        const double t0 = i * 40.0 + (i % 7 == 0 ? 3000.0 : 0.0);
+        std::vector<Seg> c = handshake();
+        c.push_back({.from_client = true, .seq = 1001, .ack = 5001, .flags = ACK | PSH, .len = 100, .at_ms = 30});
+        c.push_back({.from_client = false, .seq = 5001, .ack = 1101, .flags = ACK | PSH, .len = 300, .at_ms = 45});
+        if (i % 3 == 0)
+            c.push_back({.from_client = false, .seq = 5001, .ack = 1101, .flags = ACK | PSH, .len = 300, .at_ms = 400});
+        if (i % 11 == 0) {
+            // never ends
+        } else if (i % 5 == 0) {
+            c.push_back({.from_client = true, .seq = 1101, .ack = 5301, .flags = RST | ACK, .at_ms = 410});
+        } else {
+            c.push_back({.from_client = true, .seq = 1101, .ack = 5301, .flags = FIN | ACK, .at_ms = 420});
+            c.push_back({.from_client = false, .seq = 5301, .ack = 1102, .flags = FIN | ACK, .at_ms = 430});
+            c.push_back({.from_client = true, .seq = 1102, .ack = 5302, .flags = ACK, .at_ms = 440});
+        }
+        if (i % 13 == 0) {
+            c.push_back({.from_client = true, .seq = 77000, .flags = SYN, .at_ms = 600});
+            c.push_back({.from_client = false, .seq = 99000, .ack = 77001, .flags = SYN | ACK, .at_ms = 610});
+        }
+        for (auto& s : c) {
+            s.client_port = port;
+            s.at_ms += t0;
+        }
+        tcp = tcp + c;
+    }
+    std::vector<Recorded> out;
+    for (const auto& s : tcp) out.push_back({s.at_ms, scenario_frame(s)});
+    for (int q = 0; q < count / 4; ++q) {
+        const DnsSpec m{.id = static_cast<std::uint16_t>(q), .name = "host" + std::to_string(q % 9) + ".example.org"};
+        const double at = q * 160.0;
+        out.push_back({at, dns_scenario_frame(udp_query(at, m, static_cast<std::uint16_t>(30000 + q)))});
+        if (q % 6 != 0)
+            out.push_back({at + 7, dns_scenario_frame(udp_response(at + 7, m, static_cast<std::uint16_t>(30000 + q)))});
+        if (q % 10 == 0) {
+            DnsFrame over_tcp{.at_ms = at + 1, .tcp = true, .client_port = static_cast<std::uint16_t>(50000 + q),
+                              .payload = tcp_dns(m), .seq = 1, .ack = 1};
+            out.push_back({at + 1, dns_scenario_frame(over_tcp)});
+        }
+    }
+    std::stable_sort(out.begin(), out.end(), [](const Recorded& a, const Recorded& b) { return a.at_ms < b.at_ms; });
+    for (std::size_t i = 17; i < out.size(); i += 17) out[i].at_ms -= 5;
+    return out;
+}
+
+// Hands out the recorded frames, as a capture reader does; optionally stops early or
+// throws at a frame.
+struct ReplayReader {
+    const std::vector<Recorded>* frames = nullptr;
+    std::size_t stop_after = SIZE_MAX;
+    std::size_t throw_at = SIZE_MAX;
+    std::size_t next_index = 0;
+
+    pm::io::ReadStatus next(pm::Frame& frame) {
+        if (next_index == throw_at) throw std::runtime_error("reader failed");
+        if (next_index >= std::min(frames->size(), stop_after)) return pm::io::ReadStatus::end;
+        const Recorded& r = (*frames)[next_index];
+        ++next_index;
+        frame = frame_at(next_index, r.at_ms, r.bytes);
+        return pm::io::ReadStatus::frame;
+    }
+};
+
+const pm::flow::TrackerLimits limits{.idle_timeout_ns = 2'000'000'000};
+const pm::report::ReportOptions options{3, pm::diagnosis::Language::en};
+std::string link_name(std::uint32_t) { return "EN10MB"; }
+
+// The JSON report and the console report, concatenated.
+std::string reports_of(Engine& engine, pm::report::JsonReport<Engine>& json) {
+    const pm::report::CaptureInfo info{"replay.pcap", "pcap", {}, 0};
+    json.finish(engine, info, options, link_name);
+    return json.text() + "\n----\n" + pm::report::text_report(engine, info, options, {false});
+}
+
+std::string one_engine(const std::vector<Recorded>& frames) {
+    Engine engine(limits, pm::TcpHealth(3), pm::DnsHealth());
+    pm::report::JsonReport<Engine> json(nullptr, options);
+    ReplayReader reader{&frames};
+    pm::Frame frame;
+    std::uint64_t n = 0;
+    while (reader.next(frame) == pm::io::ReadStatus::frame) {
+        engine.process(frame);
+        if (++n % 1000 == 0) json.drain(engine);
+    }
+    engine.finish([&] { json.drain(engine); });
+    return reports_of(engine, json);
+}
+
+std::string sharded(const std::vector<Recorded>& frames, std::size_t shards) {
+    Sharded engine(shards, limits, pm::TcpHealth(3), pm::DnsHealth());
+    pm::report::JsonReport<Engine> json(nullptr, options);
+    std::vector<ReplayReader> readers(shards, ReplayReader{&frames});
+    std::vector<ReplayReader*> pointers;
+    for (auto& r : readers) pointers.push_back(&r);
+    const auto status = engine.read(pointers, [&](std::uint64_t) { json.drain(engine.report()); });
+    CHECK(status == pm::io::ReadStatus::end);
+    engine.finish([&] { json.drain(engine.report()); });
+    return reports_of(engine.report(), json);
+}
+
+} // namespace
+
+TEST_CASE("any number of shards gives one engine's reports, byte for byte") {
+    const std::vector<Recorded> frames = capture(1500);
+    REQUIRE(frames.size() > 3 * Sharded::frames_per_round);  // several hand-overs
+    const std::string expected = one_engine(frames);
+    // The scenario does what it says: conversations close idle while reading, ports are
+    // reused, some are open at the end, and DNS is answered over UDP and TCP.
+    CHECK(expected.find("\"closed_by\": \"idle_timeout\"") != std::string::npos);
+    CHECK(expected.find("\"closed_by\": \"ports_reused\"") != std::string::npos);
+    CHECK(expected.find("\"closed_by\": \"capture_end\"") != std::string::npos);
+    CHECK(expected.find("\"dns_health\"") != std::string::npos);
+    for (const std::size_t shards : {1u, 2u, 3u, 5u}) {
+        CAPTURE(shards);
+        CHECK(sharded(frames, shards) == expected);
+    }
+}
+
+TEST_CASE("a short capture, within one hand-over, and an empty one") {
+    for (const int count : {0, 1, 40}) {
+        CAPTURE(count);
+        const std::vector<Recorded> frames = capture(count);
+        CHECK(sharded(frames, 2) == one_engine(frames));
+    }
+}
+
+TEST_CASE("each shard has an equal share of the limits; the report shows the limits asked for") {
+    const pm::flow::TrackerLimits asked{.max_conversations = 10, .max_unacked_segments = 101};
+    Sharded engine(3, asked, pm::TcpHealth(3), pm::DnsHealth());
+    const std::vector<Recorded> frames = capture(200);
+    std::vector<ReplayReader> readers(3, ReplayReader{&frames});
+    std::vector<ReplayReader*> pointers{&readers[0], &readers[1], &readers[2]};
+    (void)engine.read(pointers, [](std::uint64_t) {});
+    engine.finish();
+    const auto stats = engine.report().tracker_stats();
+    CHECK(engine.report().tracker_limits().max_conversations == 10);
+    CHECK(engine.report().tracker_limits().max_unacked_segments == 101);
+    CHECK(stats.peak_live <= 9);  // 3 shards of 3
+    CHECK(stats.closed_for_capacity > 0);
+    CHECK(stats.opened == engine.report().get<pm::TcpHealth>().conversations_total());
+}
+
+TEST_CASE("readers that disagree, or fail, end the read with an error, not a hang") {
+    const std::vector<Recorded> frames = capture(600);
+    SUBCASE("one reader sees fewer frames (the file changed)") {
+        for (const std::size_t stop : {std::size_t{10}, frames.size() - 3, std::size_t{Sharded::frames_per_round}}) {
+            CAPTURE(stop);
+            Sharded engine(2, limits, pm::TcpHealth(3), pm::DnsHealth());
+            std::vector<ReplayReader> readers(2, ReplayReader{&frames});
+            readers[1].stop_after = stop;
+            std::vector<ReplayReader*> pointers{&readers[0], &readers[1]};
+            CHECK_THROWS_AS((void)engine.read(pointers, [](std::uint64_t) {}), std::runtime_error);
+        }
+    }
+    SUBCASE("a reader throws") {
+        for (const std::size_t shard : {0u, 1u}) {
+            CAPTURE(shard);
+            Sharded engine(2, limits, pm::TcpHealth(3), pm::DnsHealth());
+            std::vector<ReplayReader> readers(2, ReplayReader{&frames});
+            readers[shard].throw_at = 5000;
+            std::vector<ReplayReader*> pointers{&readers[0], &readers[1]};
+            CHECK_THROWS_WITH_AS((void)engine.read(pointers, [](std::uint64_t) {}), "reader failed", std::runtime_error);
+        }
+    }
+    SUBCASE("one reader per shard") {
+        Sharded engine(2, limits, pm::TcpHealth(3), pm::DnsHealth());
+        ReplayReader only{&frames};
+        std::vector<ReplayReader*> pointers{&only};
+        CHECK_THROWS_AS((void)engine.read(pointers, [](std::uint64_t) {}), std::invalid_argument);
+    }
+}
