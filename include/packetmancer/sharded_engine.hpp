@@ -174,36 +174,15 @@ public:
 
     // Ends the capture: what is still open closes in stream order, as in Engine::finish
     // (`every_so_often()` after each 1024 closes), and the counters of all shards' trackers
-    // go to report().tracker_stats().
+    // go to report().tracker_stats(). Each shard closes and diagnoses its own on a thread
+    // of its own; the calling thread merges them by stream.
     template <class EverySoOften>
     void finish(EverySoOften&& every_so_often) {
         if (shards_.size() == 1) {
             shards_[0]->finish(every_so_often);
             return;
         }
-        struct Open {
-            std::uint32_t stream, shard, slot;
-        };
-        std::vector<Open> open;
-        for (std::uint32_t s = 0; s < shards_.size(); ++s)
-            shards_[s]->tracker_.list_live([&](std::uint32_t, std::uint32_t slot) {
-                open.push_back({stream_of_slot_[s].at(slot), s, slot});
-            });
-        std::sort(open.begin(), open.end(), [](const Open& a, const Open& b) { return a.stream < b.stream; });
-        TcpHealth& merged = report().template get<TcpHealth>();
-        std::size_t closed = 0;
-        for (const Open& o : open) {
-            Shard& engine = *shards_[o.shard];
-            engine.tracker_.close_at_capture_end(o.slot, [&](const flow::Conversation& c) { engine.close_conversation(c); });
-            auto& held = engine.template get<TcpHealth>().held();
-            for (auto& h : held) {
-                h.stream = o.stream;
-                merged.absorb(std::move(h));
-            }
-            held.clear();
-            engine.shard_.closes.clear();
-            if (++closed % 1024 == 0) every_so_often();
-        }
+        close_open_conversations(every_so_often);
         flow::TrackerStats stats{};
         for (auto& engine : shards_) {
             engine->end_capture();
@@ -226,6 +205,100 @@ private:
         std::uint64_t frames = 0;
         std::exception_ptr error;
     };
+
+    static constexpr std::size_t closes_per_end_batch = 1024;
+    static constexpr std::size_t end_batches_queued = 4;  // per shard
+
+    // The end of the capture: shard s closes its open conversations in stream order and
+    // hands them over in batches; this thread takes the lowest stream of all shards' next
+    // ones each time, so the first shard's TcpHealth absorbs them in stream order.
+    template <class EverySoOften>
+    void close_open_conversations(EverySoOften& every_so_often) {
+        const std::size_t n = shards_.size();
+        struct Batches {
+            std::deque<std::vector<TcpConversationHealth>> queued;
+            bool finished = false;
+            std::exception_ptr error;
+        };
+        std::vector<Batches> batches(n);
+        bool stop = false;  // the merge failed: the shards give up
+        const auto close_shard = [&](std::size_t s) {
+            try {
+                Shard& engine = *shards_[s];
+                std::vector<std::pair<std::uint32_t, std::uint32_t>> open;  // (stream, slot)
+                engine.tracker_.list_live([&](std::uint32_t, std::uint32_t slot) {
+                    open.emplace_back(stream_of_slot_[s].at(slot), slot);
+                });
+                std::sort(open.begin(), open.end());
+                auto& held = engine.template get<TcpHealth>().held();
+                for (std::size_t i = 0; i < open.size();) {
+                    for (const std::size_t end = std::min(open.size(), i + closes_per_end_batch); i < end; ++i) {
+                        engine.tracker_.close_at_capture_end(
+                            open[i].second, [&](const flow::Conversation& c) { engine.close_conversation(c); });
+                        held.back().stream = open[i].first;
+                    }
+                    engine.shard_.closes.clear();
+                    std::vector<TcpConversationHealth> batch;
+                    batch.swap(held);
+                    std::unique_lock lock(mutex_);
+                    changed_.wait(lock, [&] { return stop || batches[s].queued.size() < end_batches_queued; });
+                    if (stop) break;
+                    batches[s].queued.push_back(std::move(batch));
+                    changed_.notify_all();
+                }
+            } catch (...) {
+                const std::lock_guard lock(mutex_);
+                batches[s].error = std::current_exception();
+            }
+            const std::lock_guard lock(mutex_);
+            batches[s].finished = true;
+            changed_.notify_all();
+        };
+        const auto stop_and_join = [&](std::vector<std::thread>& threads) {
+            {
+                const std::lock_guard lock(mutex_);
+                stop = true;
+                changed_.notify_all();
+            }
+            for (auto& t : threads) t.join();
+        };
+        std::vector<std::thread> threads;
+        try {
+            for (std::size_t s = 0; s < n; ++s) threads.emplace_back(close_shard, s);
+            TcpHealth& merged = report().template get<TcpHealth>();
+            std::vector<std::vector<TcpConversationHealth>> current(n);
+            std::vector<std::size_t> next(n, 0);
+            std::vector<bool> done(n, false);
+            for (std::size_t absorbed = 0;;) {
+                std::size_t lowest = n;
+                for (std::size_t s = 0; s < n; ++s) {
+                    if (done[s]) continue;
+                    if (next[s] == current[s].size()) {
+                        std::unique_lock lock(mutex_);
+                        changed_.wait(lock, [&] { return !batches[s].queued.empty() || batches[s].finished; });
+                        if (batches[s].queued.empty()) {
+                            done[s] = true;
+                            continue;
+                        }
+                        current[s] = std::move(batches[s].queued.front());
+                        batches[s].queued.pop_front();
+                        next[s] = 0;
+                        changed_.notify_all();
+                    }
+                    if (lowest == n || current[s][next[s]].stream < current[lowest][next[lowest]].stream) lowest = s;
+                }
+                if (lowest == n) break;
+                merged.absorb(std::move(current[lowest][next[lowest]++]));
+                if (++absorbed % 1024 == 0) every_so_often();
+            }
+        } catch (...) {
+            stop_and_join(threads);
+            throw;
+        }
+        for (auto& t : threads) t.join();
+        for (const auto& b : batches)
+            if (b.error) std::rethrow_exception(b.error);
+    }
 
     // One open or close of the round, in the order one engine makes them: by frame; at a
     // frame, the idle sweep's closes (by their latest segment, the tracker's list order),
