@@ -148,11 +148,16 @@ public:
                 queues_[i].error = std::current_exception();
                 queues_[i].finished = true;
                 aborted_ = true;
+                changed_.notify_all();
             }
         }
         run(0);
         try {
-            if (!aborted_) merge_ready(true, [] {});
+            const bool aborted = [&] {
+                const std::lock_guard lock(mutex_);
+                return aborted_;
+            }();
+            if (!aborted) merge_ready(true, [] {});
         } catch (...) {
             const std::lock_guard lock(mutex_);
             queues_[0].error = std::current_exception();
