@@ -286,8 +286,9 @@ sed -n 's/^\[[ 0-9.]*\] //p' "$workdir/client.log" | sed 's/^/make-workload: cli
 awk -v f="$output" -v p="${captured:-0}" -v b="$bytes" -v ns=$((end_ns - start_ns)) \
     -v why="$stopped_by" -v k="${kernel_drops:-0}" -v d="$dropped" 'BEGIN {
         s = ns / 1e9
-        printf "wrote %s: %d packets, %d bytes, %.1f s of traffic (%.0f packets/s, %.1f MB/s to disk); stopped by %s", \
+        # %.0f, not %d: in mawk %d stops at 2^31 - 1 (a 4 GiB capture showed 2147483647 bytes).
+        printf "wrote %s: %.0f packets, %.0f bytes, %.1f s of traffic (%.0f packets/s, %.1f MB/s to disk); stopped by %s", \
             f, p, b, s, p / s, b / s / 1e6, why
-        if (k > 0) printf "; %d packets lost by tcpdump", k
-        if (d != "") printf "; %d segments dropped by the loss rule", d
+        if (k > 0) printf "; %.0f packets lost by tcpdump", k
+        if (d != "") printf "; %.0f segments dropped by the loss rule", d
         printf "\n" }'
