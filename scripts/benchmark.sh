@@ -205,7 +205,7 @@ for capture in "${captures[@]}"; do
     echo "### $capture"
     echo
     awk -v p="$packets" -v b="$bytes" -v l0="$load_before" -v l1="$(cut -d ' ' -f 1-3 /proc/loadavg)" 'BEGIN {
-        printf "%d packets, %d bytes (%.1f MiB); load average %s before, %s after\n", p, b, b / 1048576, l0, l1 }'
+        printf "%.0f packets, %.0f bytes (%.1f MiB); load average %s before, %s after\n", p, b, b / 1048576, l0, l1 }'
     echo
     echo "| tool | time | packets/s | MB/s | peak RSS |"
     echo "|---|---|---|---|---|"
