@@ -54,20 +54,23 @@ public:
     void process(const Frame& frame) {
         summary_.count_frame(frame);
         net::decode(frame, decoded_);
-        if constexpr (tracks_tcp) {
-            if (shard_.count > 1) [[unlikely]] {
-                process_share(frame);
-                return;
-            }
+        // Alone, an engine is its own first and only shard (see ShardedEngine).
+        const bool first_shard = shard_.index == 0;
+        if (first_shard) {
+            const PacketEvent packet_event{frame, decoded_};
+            fan_out([&](auto& d) {
+                if constexpr (HasOnPacket<std::decay_t<decltype(d)>>) d.on_packet(packet_event);
+            });
         }
-        const PacketEvent packet_event{frame, decoded_};
-        fan_out([&](auto& d) {
-            if constexpr (HasOnPacket<std::decay_t<decltype(d)>>) d.on_packet(packet_event);
-        });
         switch (decoded_.transport) {
-        case net::Transport::tcp: ++summary_.tcp_packets; process_tcp(frame); break;
+        case net::Transport::tcp:
+            ++summary_.tcp_packets;
+            if (shard_.count == 1) [[likely]] process_tcp(frame);
+            else process_tcp_share(frame);
+            break;
         case net::Transport::udp: {
             ++summary_.udp_packets;
+            if (!first_shard) break;
             const UdpDatagramEvent udp_event{frame, decoded_, decoded_.udp};
             fan_out([&](auto& d) {
                 if constexpr (HasOnUdp<std::decay_t<decltype(d)>>) d.on_udp(udp_event);
@@ -167,43 +170,18 @@ private:
                 ...);
     }
 
-    // One shard's part of a frame (see ShardedEngine): every shard counts every frame and
-    // runs its tracker's clock on every TCP segment, so that idle conversations close at
-    // the same frames as in one engine; it analyses the TCP conversations that hash to
-    // it; the first shard also takes every frame's on_packet, UDP, and the conversations
-    // on a dedicated port.
-    void process_share(const Frame& frame) {
+    // A TCP segment in one shard of a ShardedEngine: every shard runs its tracker's clock
+    // on every segment, so that idle conversations close at the same frames as in one
+    // engine, and analyses the conversations that hash to it (the first shard also those
+    // on a dedicated port). The first shard alone takes on_packet and UDP (process()).
+    void process_tcp_share(const Frame& frame) {
         if constexpr (tracks_tcp) {
             shard_.frame = frame.number;
-            const bool first = shard_.index == 0;
-            if (first) {
-                const PacketEvent packet_event{frame, decoded_};
-                fan_out([&](auto& d) {
-                    if constexpr (HasOnPacket<std::decay_t<decltype(d)>>) d.on_packet(packet_event);
-                });
-            }
-            switch (decoded_.transport) {
-            case net::Transport::tcp: {
-                ++summary_.tcp_packets;
-                const std::uint16_t sp = decoded_.tcp.source_port, dp = decoded_.tcp.destination_port;
-                const std::uint32_t owner = on_dedicated_port(sp, dp) ? 0
-                                                                      : flow::share_of(decoded_.ip.source, decoded_.ip.destination,
-                                                                                       sp, dp, shard_.count);
-                if (owner == shard_.index) process_tcp(frame);
-                else tracker_.advance_clock(frame.timestamp, [this](const flow::Conversation& c) { close_conversation(c); });
-                break;
-            }
-            case net::Transport::udp: {
-                ++summary_.udp_packets;
-                if (!first) break;
-                const UdpDatagramEvent udp_event{frame, decoded_, decoded_.udp};
-                fan_out([&](auto& d) {
-                    if constexpr (HasOnUdp<std::decay_t<decltype(d)>>) d.on_udp(udp_event);
-                });
-                break;
-            }
-            case net::Transport::none: ++summary_.undecoded[static_cast<std::size_t>(decoded_.undecoded)]; break;
-            }
+            const std::uint16_t sp = decoded_.tcp.source_port, dp = decoded_.tcp.destination_port;
+            const std::uint32_t owner =
+                on_dedicated_port(sp, dp) ? 0 : flow::share_of(decoded_.ip.source, decoded_.ip.destination, sp, dp, shard_.count);
+            if (owner == shard_.index) process_tcp(frame);
+            else tracker_.advance_clock(frame.timestamp, [this](const flow::Conversation& c) { close_conversation(c); });
         } else {
             (void)frame;
         }

@@ -111,8 +111,8 @@ public:
     }
 
     // For ShardedEngine: closed conversations are diagnosed and then held, without
-    // counting them anywhere, until `take_held()` hands them to the engine that merges
-    // every shard's conversations in the order one engine would have closed them.
+    // counting them anywhere, until the ShardedEngine takes them from `held()` and has
+    // the first shard absorb every shard's in the order one engine would have closed them.
     void hold_for_merge() noexcept { hold_for_merge_ = true; }
     [[nodiscard]] std::vector<TcpConversationHealth>& held() noexcept { return held_; }
 
