@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <vector>
 
@@ -77,4 +78,29 @@ TEST_CASE("a sample from timestamps going backwards (negative) is kept, not lost
     CHECK(d.count() == 2);
     CHECK(d.min_ns() == -5);
     CHECK(*d.percentile_ns(50) == -5);
+}
+
+TEST_CASE("percentiles asked together are the ones asked one by one, in either form") {
+    for (const int samples : {1, 7, 64, 65, 3'000}) {
+        CAPTURE(samples);
+        RttDigest d;
+        std::vector<std::int64_t> sorted;
+        for (int i = 0; i < samples; ++i) {
+            sorted.push_back(static_cast<std::int64_t>((i * 7919) % 1'000 + 1) * 1'000);
+            d.add(sorted.back());
+        }
+        std::sort(sorted.begin(), sorted.end());
+        const auto together = d.percentiles_ns(std::array{99.0, 50.0, 1.0, 95.0, 100.0});
+        const double asked[] = {99.0, 50.0, 1.0, 95.0, 100.0};
+        for (std::size_t i = 0; i < together.size(); ++i) {
+            CAPTURE(asked[i]);
+            REQUIRE(together[i].has_value());
+            CHECK(*together[i] == *d.percentile_ns(asked[i]));
+            if (samples <= 64) {  // the exact form: the nearest-rank sample itself
+                const auto rank = static_cast<std::size_t>(std::ceil(asked[i] / 100.0 * samples));
+                CHECK(*together[i] == static_cast<double>(sorted[std::max<std::size_t>(rank, 1) - 1]));
+            }
+        }
+    }
+    CHECK_FALSE(RttDigest{}.percentiles_ns(std::array{50.0, 95.0})[1].has_value());
 }

@@ -6,7 +6,9 @@
 
 #include <doctest/doctest.h>
 
+#include <cstddef>
 #include <cstring>
+#include <string>
 
 using pmtest::ipv4;
 using pmtest::ipv6;
@@ -32,6 +34,21 @@ TEST_CASE("endpoints put IPv6 addresses in brackets") {
     using packetmancer::net::Endpoint;
     CHECK(Endpoint{ipv4(192, 168, 1, 2), 443}.to_string() == "192.168.1.2:443");
     CHECK(Endpoint{ipv6({0x2001, 0xdb8, 0, 0, 0, 0, 0, 1}), 443}.to_string() == "[2001:db8::1]:443");
+}
+
+TEST_CASE("the longest text forms fit in max_text_length, written in place without a string") {
+    using packetmancer::net::Endpoint;
+    using packetmancer::net::IpAddress;
+    const IpAddress widest = ipv6({0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff});
+    char text[Endpoint::max_text_length + 1];
+    std::memset(text, '#', sizeof text);
+    const char* end = Endpoint{widest, 65535}.write_text(text);
+    CHECK(std::string(text, static_cast<std::size_t>(end - text)) == "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535");
+    CHECK(end - text == static_cast<std::ptrdiff_t>(Endpoint::max_text_length));
+    CHECK(widest.to_string().size() == IpAddress::max_text_length);
+    CHECK(text[Endpoint::max_text_length] == '#');  // nothing past the end
+    CHECK(Endpoint{ipv4(255, 255, 255, 255), 65535}.to_string().size() < Endpoint::max_text_length);
+    CHECK(IpAddress{}.to_string() == "?");
 }
 
 TEST_CASE("addresses order by family, then bytes, as Wireshark's cmp_address") {

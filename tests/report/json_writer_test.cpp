@@ -85,3 +85,40 @@ TEST_CASE("a single-line container keeps itself and all it holds on one line") {
     w.end_array();
     CHECK(out == "[\n  {\"a\": 1, \"b\": [2, 3]},\n  {}\n]\n");
 }
+
+TEST_CASE("without a hold, the output is complete after every call") {
+    std::string out;
+    JsonWriter w(out);
+    w.begin_object();
+    CHECK(out == "{");
+    w.member("a", 1);
+    CHECK(out == "{\n  \"a\": 1");
+    w.key("b");
+    CHECK(out == "{\n  \"a\": 1,\n  \"b\": ");
+}
+
+TEST_CASE("under a hold, writes reach the output when the hold ends, in order, whatever their length") {
+    std::string held_out, plain_out;
+    const std::string long_text(5000, 'x');       // longer than the writer's buffer
+    const std::string escaped_text = "tab\there";  // written apart from the buffer
+    const auto write = [&](JsonWriter& w) {
+        w.begin_object(JsonWriter::single_line);
+        for (int i = 0; i < 300; ++i) w.member("n", i);  // several buffers' worth
+        w.member("long", long_text);
+        w.member("escaped", escaped_text);
+        w.key(std::string("runtime \"name\"")).value(2.5);
+        w.end_object();
+    };
+    JsonWriter plain(plain_out);
+    write(plain);
+    JsonWriter held(held_out);
+    {
+        const auto pieces = held.hold();
+        write(held);
+        CHECK(held_out.size() < plain_out.size());  // some is still pending
+    }
+    CHECK(held_out == plain_out);
+    CHECK(plain_out.find("\"tab\\there\"") != std::string::npos);
+    CHECK(plain_out.find("\"runtime \\\"name\\\"\": 2.5}") != std::string::npos);
+    CHECK(plain_out.find(long_text) != std::string::npos);
+}

@@ -47,26 +47,43 @@ public:
     [[nodiscard]] std::int64_t min_ns() const noexcept { return min_ns_; }
 
     // Nearest-rank percentile (the ceil(p/100 * n)-th smallest sample), in nanoseconds.
-    [[nodiscard]] std::optional<double> percentile_ns(double p) const {
-        if (count_ == 0) return std::nullopt;
-        auto rank = static_cast<std::uint64_t>(std::ceil(p / 100.0 * static_cast<double>(count_)));
-        rank = std::clamp<std::uint64_t>(rank, 1, count_);
+    [[nodiscard]] std::optional<double> percentile_ns(double p) const { return percentiles_ns(std::array{p})[0]; }
+
+    // Several percentiles at once, as percentile_ns gives each: the exact form is sorted
+    // once for all of them (a report asks for p50, p95 and p99 of three digests per
+    // conversation).
+    template <std::size_t N>
+    [[nodiscard]] std::array<std::optional<double>, N> percentiles_ns(const std::array<double, N>& ps) const {
+        std::array<std::optional<double>, N> result{};
+        if (count_ == 0) return result;
+        const auto rank_of = [this](double p) {
+            const auto rank = static_cast<std::uint64_t>(std::ceil(p / 100.0 * static_cast<double>(count_)));
+            return std::clamp<std::uint64_t>(rank, 1, count_);
+        };
         if (!histogram_) {
-            // At most exact_capacity samples: selected on the stack, no allocation, no full sort.
-            std::array<std::int64_t, exact_capacity> samples{};
+            // At most exact_capacity samples: sorted on the stack, no allocation. Only the
+            // first count_ elements are written and read.
+            std::array<std::int64_t, exact_capacity> samples;
             const auto end = std::transform(values_.begin(), values_.end(), samples.begin(),
                                             [](std::uint64_t v) { return static_cast<std::int64_t>(v); });
-            const auto nth = samples.begin() + static_cast<std::ptrdiff_t>(rank - 1);
-            std::nth_element(samples.begin(), nth, end);
-            return static_cast<double>(*nth);
+            std::sort(samples.begin(), end);
+            for (std::size_t i = 0; i < N; ++i) result[i] = static_cast<double>(samples[rank_of(ps[i]) - 1]);
+            return result;
         }
-        std::uint64_t seen = 0;
-        for (const auto entry : values_) {
-            seen += count_of(entry);
-            if (seen >= rank)
-                return std::clamp(bucket_value(bucket_of_entry(entry)), static_cast<double>(min_ns_), static_cast<double>(max_ns_));
+        for (std::size_t i = 0; i < N; ++i) {
+            const std::uint64_t rank = rank_of(ps[i]);
+            std::uint64_t seen = 0;
+            result[i] = static_cast<double>(max_ns_);
+            for (const auto entry : values_) {
+                seen += count_of(entry);
+                if (seen >= rank) {
+                    result[i] = std::clamp(bucket_value(bucket_of_entry(entry)), static_cast<double>(min_ns_),
+                                           static_cast<double>(max_ns_));
+                    break;
+                }
+            }
         }
-        return static_cast<double>(max_ns_);
+        return result;
     }
 
 private:

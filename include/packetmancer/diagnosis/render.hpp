@@ -6,11 +6,14 @@
 #include "packetmancer/diagnosis/finding.hpp"
 #include "packetmancer/net/ip_address.hpp"
 
-#include <fmt/args.h>
 #include <fmt/format.h>
 
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <string>
+#include <string_view>
+#include <utility>
 
 namespace packetmancer::diagnosis {
 
@@ -22,9 +25,29 @@ struct FindingContext {
 };
 
 namespace detail_render {
-// The finding's numbers as named format arguments ({retransmissions}, {closed_ms}, ...).
-inline void push_numbers(fmt::dynamic_format_arg_store<fmt::format_context>& args, const Finding& f) {
-    for (std::size_t i = 0; i < f.number_count; ++i) args.push_back(fmt::arg(f.numbers[i].name.data(), f.numbers[i].value));
+// `text` formatted with `named` and the finding's first N numbers ({retransmissions},
+// {closed_ms}, ...) as named arguments. The arguments live on the stack: fmt's dynamic
+// argument store copied each name and string to the heap, a dozen allocations per
+// finding, and a report explains a finding for most conversations.
+template <std::size_t... I, class... Named>
+std::string format_numbers(std::string_view text, const Finding& f, std::index_sequence<I...>, const Named&... named) {
+    return fmt::vformat(text, fmt::make_format_args(named..., fmt::arg(f.numbers[I].name.data(), f.numbers[I].value)...));
+}
+
+template <class... Named>
+std::string format_finding(std::string_view text, const Finding& f, const Named&... named) {
+    static_assert(Finding::max_numbers == 8, "format_finding dispatches 0 to 8 numbers: extend its switch");
+    switch (f.number_count) {
+    case 0: return format_numbers(text, f, std::make_index_sequence<0>{}, named...);
+    case 1: return format_numbers(text, f, std::make_index_sequence<1>{}, named...);
+    case 2: return format_numbers(text, f, std::make_index_sequence<2>{}, named...);
+    case 3: return format_numbers(text, f, std::make_index_sequence<3>{}, named...);
+    case 4: return format_numbers(text, f, std::make_index_sequence<4>{}, named...);
+    case 5: return format_numbers(text, f, std::make_index_sequence<5>{}, named...);
+    case 6: return format_numbers(text, f, std::make_index_sequence<6>{}, named...);
+    case 7: return format_numbers(text, f, std::make_index_sequence<7>{}, named...);
+    default: return format_numbers(text, f, std::make_index_sequence<8>{}, named...);
+    }
 }
 } // namespace detail_render
 
@@ -34,25 +57,23 @@ inline void push_numbers(fmt::dynamic_format_arg_store<fmt::format_context>& arg
 [[nodiscard]] inline std::string explain(const Finding& f, const FindingContext& where, Language language) {
     const CatalogueEntry& e = entry(f.id);
     const bool reverse = f.direction == 1;
-    const std::string client = where.client.to_string();
-    const std::string server = where.server.to_string();
-    fmt::dynamic_format_arg_store<fmt::format_context> args;
-    args.push_back(fmt::arg("client", client));
-    args.push_back(fmt::arg("server", server));
-    args.push_back(fmt::arg("sender", reverse ? server : client));
-    args.push_back(fmt::arg("receiver", reverse ? client : server));
-    detail_render::push_numbers(args, f);
+    char client_text[net::Endpoint::max_text_length];
+    char server_text[net::Endpoint::max_text_length];
+    const std::string_view client(client_text, static_cast<std::size_t>(where.client.write_text(client_text) - client_text));
+    const std::string_view server(server_text, static_cast<std::size_t>(where.server.write_text(server_text) - server_text));
     std::string text;
     try {
-        text = fmt::vformat(e.text[static_cast<std::size_t>(language)], args);
+        text = detail_render::format_finding(e.text[static_cast<std::size_t>(language)], f, fmt::arg("client", client),
+                                             fmt::arg("server", server), fmt::arg("sender", reverse ? server : client),
+                                             fmt::arg("receiver", reverse ? client : server));
     } catch (const fmt::format_error&) {
         text = std::string(e.key);
     }
     if (f.explained_by) {
-        text += ' ';
-        fmt::dynamic_format_arg_store<fmt::format_context> why;
-        why.push_back(fmt::arg("id", finding_key(*f.explained_by)));
-        text += '(' + fmt::vformat(phrase(Phrase::explained_by, language), why) + ')';
+        text += " (";
+        text += fmt::vformat(phrase(Phrase::explained_by, language),
+                             fmt::make_format_args(fmt::arg("id", finding_key(*f.explained_by))));
+        text += ')';
     }
     return text;
 }
@@ -62,19 +83,19 @@ inline void push_numbers(fmt::dynamic_format_arg_store<fmt::format_context>& arg
     const CatalogueEntry& e = entry(f.id);
     std::string filter = fmt::format("tcp.stream eq {}", where.stream);
     if (e.filter_by_sender && f.direction >= 0)
-        filter += fmt::format(" && tcp.srcport eq {}", f.direction == 1 ? where.server.port : where.client.port);
+        fmt::format_to(std::back_inserter(filter), " && tcp.srcport eq {}", f.direction == 1 ? where.server.port : where.client.port);
     if (!e.filter.empty()) {
         // Filters may name the finding's numbers ("tcp.len > {mss:.0f}").
-        fmt::dynamic_format_arg_store<fmt::format_context> args;
-        detail_render::push_numbers(args, f);
         std::string terms;
         try {
-            terms = fmt::vformat(e.filter, args);
+            terms = detail_render::format_finding(e.filter, f);
         } catch (const fmt::format_error&) {
             terms = std::string(e.filter);
         }
         const bool alternatives = terms.find("||") != std::string::npos;
-        filter += alternatives ? fmt::format(" && ({})", terms) : fmt::format(" && {}", terms);
+        filter += alternatives ? " && (" : " && ";
+        filter += terms;
+        if (alternatives) filter += ')';
     }
     return filter;
 }

@@ -4,8 +4,10 @@
 
 #include <array>
 #include <bit>
+#include <charconv>
 #include <compare>
 #include <cstdint>
+#include <cstddef>
 #include <cstring>
 #include <string>
 
@@ -63,16 +65,23 @@ struct IpAddress {
     // (hence `version` is the first member).
     friend constexpr auto operator<=>(const IpAddress&, const IpAddress&) = default;
 
-    [[nodiscard]] std::string to_string() const {
-        std::string out;
+    // The longest text form: an IPv6 address with every group four digits ("ffff:...").
+    static constexpr std::size_t max_text_length = 39;
+
+    // Writes the text form at `out` (room for max_text_length characters) and returns
+    // the end. Reports write three of these per conversation: no string is built.
+    char* write_text(char* out) const noexcept {
         if (version == 4) {
-            for (int i = 0; i < 4; ++i) {
-                if (i) out.push_back('.');
-                out += std::to_string(bytes[static_cast<std::size_t>(i)]);
+            for (std::size_t i = 0; i < 4; ++i) {
+                if (i) *out++ = '.';
+                out = std::to_chars(out, out + 3, bytes[i]).ptr;
             }
             return out;
         }
-        if (version != 6) return "?";
+        if (version != 6) {
+            *out++ = '?';
+            return out;
+        }
         std::array<std::uint16_t, 8> groups{};
         for (std::size_t i = 0; i < 8; ++i)
             groups[i] = static_cast<std::uint16_t>((bytes[2 * i] << 8) | bytes[2 * i + 1]);
@@ -88,22 +97,28 @@ struct IpAddress {
         static constexpr char hex[] = "0123456789abcdef";
         for (int i = 0; i < 8; ++i) {
             if (i == best_start) {
-                out += "::";
+                *out++ = ':';
+                *out++ = ':';
                 i += best_len - 1;
                 continue;
             }
-            if (i && !(best_start >= 0 && i == best_start + best_len)) out.push_back(':');
+            if (i && !(best_start >= 0 && i == best_start + best_len)) *out++ = ':';
             const auto g = groups[static_cast<std::size_t>(i)];
             bool started = false;
             for (int shift = 12; shift >= 0; shift -= 4) {
                 const auto nibble = (g >> shift) & 0xF;
                 if (nibble || started || shift == 0) {
-                    out.push_back(hex[nibble]);
+                    *out++ = hex[nibble];
                     started = true;
                 }
             }
         }
         return out;
+    }
+
+    [[nodiscard]] std::string to_string() const {
+        char text[max_text_length];
+        return std::string(text, write_text(text));
     }
 };
 
@@ -114,16 +129,22 @@ struct Endpoint {
 
     friend constexpr auto operator<=>(const Endpoint&, const Endpoint&) = default;
 
-    // "10.0.0.1:80" or "[2001:db8::1]:443".
+    // "10.0.0.1:80" or "[2001:db8::1]:443": brackets, the address, a colon, 5 digits.
+    static constexpr std::size_t max_text_length = IpAddress::max_text_length + 8;
+
+    // Writes the text form at `out` (room for max_text_length characters); returns the end.
+    char* write_text(char* out) const noexcept {
+        const bool bracketed = address.version == 6;
+        if (bracketed) *out++ = '[';
+        out = address.write_text(out);
+        if (bracketed) *out++ = ']';
+        *out++ = ':';
+        return std::to_chars(out, out + 5, port).ptr;
+    }
+
     [[nodiscard]] std::string to_string() const {
-        std::string out;
-        out.reserve(48);
-        if (address.version == 6) out.push_back('[');
-        out.append(address.to_string());
-        if (address.version == 6) out.push_back(']');
-        out.push_back(':');
-        out.append(std::to_string(port));
-        return out;
+        char text[max_text_length];
+        return std::string(text, write_text(text));
     }
 };
 

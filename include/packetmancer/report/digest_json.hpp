@@ -6,6 +6,7 @@
 #include "packetmancer/detectors/rtt_digest.hpp"
 #include "packetmancer/report/json_writer.hpp"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstddef>
@@ -82,9 +83,11 @@ inline void write_milliseconds(JsonWriter& w, double nanoseconds) {
 inline void write_digest_ms(JsonWriter& w, const RttDigest& digest, JsonWriter::Layout layout = JsonWriter::indented) {
     w.begin_object(layout);
     w.member("samples", digest.count());
-    for (const auto& [name, p] : {std::pair{"p50", 50.0}, std::pair{"p95", 95.0}, std::pair{"p99", 99.0}}) {
-        w.key(name);
-        if (const auto v = digest.percentile_ns(p)) write_milliseconds(w, *v);
+    const auto percentiles = digest.percentiles_ns(std::array{50.0, 95.0, 99.0});
+    const std::string_view names[] = {"p50", "p95", "p99"};
+    for (std::size_t i = 0; i < percentiles.size(); ++i) {
+        w.key(names[i]);
+        if (percentiles[i]) write_milliseconds(w, *percentiles[i]);
         else w.null();
     }
     w.key("max");

@@ -10,6 +10,8 @@
 #include "packetmancer/diagnosis/render.hpp"
 
 #include <cmath>
+#include <cstring>
+#include <string_view>
 
 namespace packetmancer::report {
 
@@ -80,15 +82,22 @@ inline void write_finding(JsonWriter& w, const diagnosis::Finding& f, const diag
 }
 
 inline void write_conversation(JsonWriter& w, const TcpConversationHealth& c, const ReportOptions& options) {
+    const auto pieces = w.hold();  // one conversation's object is written at once
     w.begin_object(JsonWriter::single_line);
     w.member("stream", c.stream);
-    std::string flow = c.client.to_string();
-    flow.append(" <-> ").append(c.server.to_string()).append("/TCP");
-    w.member("flow", flow);
-    w.member("client", c.client.to_string());
-    w.member("server", c.server.to_string());
-    w.key("first_ts").raw_number(epoch_seconds_text(c.first_seen.seconds, c.first_seen.nanoseconds));
-    w.key("last_ts").raw_number(epoch_seconds_text(c.last_seen.seconds, c.last_seen.nanoseconds));
+    // "client <-> server/TCP", and the two ends alone as parts of it.
+    char flow[2 * net::Endpoint::max_text_length + 9];
+    char* const client_end = c.client.write_text(flow);
+    std::memcpy(client_end, " <-> ", 5);
+    char* const server_end = c.server.write_text(client_end + 5);
+    std::memcpy(server_end, "/TCP", 4);
+    const auto text = [](const char* from, const char* to) { return std::string_view(from, static_cast<std::size_t>(to - from)); };
+    w.member("flow", text(flow, server_end + 4));
+    w.member("client", text(flow, client_end));
+    w.member("server", text(client_end + 5, server_end));
+    char ts[max_epoch_seconds_length];
+    w.key("first_ts").raw_number(text(ts, write_epoch_seconds(ts, c.first_seen.seconds, c.first_seen.nanoseconds)));
+    w.key("last_ts").raw_number(text(ts, write_epoch_seconds(ts, c.last_seen.seconds, c.last_seen.nanoseconds)));
     w.member("problems", c.problems());
     w.member("closed_by", flow::close_reason_name(c.closed_by));
     w.member("outcome", outcome_name(c.outcome.state));
@@ -133,6 +142,7 @@ inline void write_endpoint_tally(JsonWriter& w, const diagnosis::EndpointTally& 
 
 inline void write_verdict(JsonWriter& w, const diagnosis::CaptureVerdict& v, const ReportOptions& options) {
     using diagnosis::Severity;
+    const auto pieces = w.hold();
     w.begin_object();
     w.member("severity", diagnosis::severity_name(v.severity()));
     w.key("conversations_by_severity").begin_object();
