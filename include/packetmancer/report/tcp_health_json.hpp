@@ -9,8 +9,10 @@
 #include "packetmancer/report/report_options.hpp"
 #include "packetmancer/diagnosis/render.hpp"
 
+#include <array>
 #include <cmath>
 #include <cstring>
+#include <utility>
 #include <string_view>
 
 namespace packetmancer::report {
@@ -46,9 +48,12 @@ inline void write_counts(JsonWriter& w, const TcpDirectionHealth& d, const Conve
     write_milliseconds(w, static_cast<double>(d.zero_window_ns));
     // Why segments were out of sequence (tstat's taxonomy): every cause, zeros included.
     w.key("out_of_sequence_causes").begin_object();
+    static constexpr auto cause_names = []<std::size_t... I>(std::index_sequence<I...>) {
+        return std::array{JsonName(flow::segment_cause_name(static_cast<flow::SegmentCause>(I)))...};
+    }(std::make_index_sequence<flow::segment_cause_count>{});
     for (std::size_t i = 1; i < flow::segment_cause_count; ++i) {
         const auto cause = static_cast<flow::SegmentCause>(i);
-        w.member(flow::segment_cause_name(cause), details ? details->cause_count(cause, side) : 0u);
+        w.member(cause_names[i], details ? details->cause_count(cause, side) : 0u);
     }
     w.end_object();
     w.end_object();
