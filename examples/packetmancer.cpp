@@ -275,6 +275,9 @@ int main(int argc, char** argv) {
                 progress.update(read_so_far, reader.offset());
             });
         } catch (const std::runtime_error& e) {
+            // The readers saw different captures: no report. A JSON file already streamed
+            // into is removed rather than left looking like one (a stream cannot be).
+            if (json_out && json_out != stdout) std::remove(options.json.c_str());
             return fail(damaged_input, fmt::format("{}: {}", options.file, e.what()));
         }
         progress.finish();
