@@ -84,7 +84,7 @@ inline void write_digest_ms(JsonWriter& w, const RttDigest& digest, JsonWriter::
     w.begin_object(layout);
     w.member("samples", digest.count());
     const auto percentiles = digest.percentiles_ns(std::array{50.0, 95.0, 99.0});
-    const std::string_view names[] = {"p50", "p95", "p99"};
+    static constexpr JsonName names[] = {"p50", "p95", "p99"};
     for (std::size_t i = 0; i < percentiles.size(); ++i) {
         w.key(names[i]);
         if (percentiles[i]) write_milliseconds(w, *percentiles[i]);
