@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -81,18 +82,32 @@ std::string format_finding(std::string_view text, const Finding& f, const Named&
 // "tcp.stream eq 7 && tcp.srcport eq 443 && tcp.analysis.retransmission"
 [[nodiscard]] inline std::string display_filter(const Finding& f, const FindingContext& where) {
     const CatalogueEntry& e = entry(f.id);
-    std::string filter = fmt::format("tcp.stream eq {}", where.stream);
-    if (e.filter_by_sender && f.direction >= 0)
-        fmt::format_to(std::back_inserter(filter), " && tcp.srcport eq {}", f.direction == 1 ? where.server.port : where.client.port);
+    const auto append_number = [](std::string& out, std::uint32_t n) {
+        char digits[10];
+        out.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr);
+    };
+    std::string filter;
+    filter.reserve(96);
+    filter += "tcp.stream eq ";
+    append_number(filter, where.stream);
+    if (e.filter_by_sender && f.direction >= 0) {
+        filter += " && tcp.srcport eq ";
+        append_number(filter, f.direction == 1 ? where.server.port : where.client.port);
+    }
     if (!e.filter.empty()) {
-        // Filters may name the finding's numbers ("tcp.len > {mss:.0f}").
-        std::string terms;
-        try {
-            terms = detail_render::format_finding(e.filter, f);
-        } catch (const fmt::format_error&) {
-            terms = std::string(e.filter);
+        // Filters may name the finding's numbers ("tcp.len > {mss:.0f}"); one without
+        // braces is its own text.
+        std::string formatted;
+        std::string_view terms = e.filter;
+        if (terms.find_first_of("{}") != std::string_view::npos) {
+            try {
+                formatted = detail_render::format_finding(e.filter, f);
+            } catch (const fmt::format_error&) {
+                formatted = std::string(e.filter);
+            }
+            terms = formatted;
         }
-        const bool alternatives = terms.find("||") != std::string::npos;
+        const bool alternatives = terms.find("||") != std::string_view::npos;
         filter += alternatives ? " && (" : " && ";
         filter += terms;
         if (alternatives) filter += ')';

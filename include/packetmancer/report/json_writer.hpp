@@ -4,9 +4,9 @@
 // keeps large reports small and one record per line.
 #pragma once
 
-#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -50,8 +50,10 @@ concept runtime_text = std::is_convertible_v<const Text&, std::string_view> && !
 class JsonWriter {
 public:
     explicit JsonWriter(std::string& out) : out_(out) {}
+    // A copy stands at the same place of the same document. Made under a hold(), it does
+    // not carry what is pending (which the original appends when the hold ends).
     JsonWriter(const JsonWriter& other) : out_(other.out_), first_(other.first_), single_line_depth_(other.single_line_depth_),
-                                          after_key_(other.after_key_) {}  // (nothing pending: see hold())
+                                          after_key_(other.after_key_) {}
     JsonWriter& operator=(const JsonWriter&) = delete;
 
     enum Layout : bool { indented = false, single_line = true };
@@ -418,3 +420,5 @@ inline char* write_epoch_seconds(char* out, std::int64_t seconds, std::uint32_t 
 }
 
 } // namespace packetmancer::report
+
+#undef PACKETMANCER_JSON_INLINE
