@@ -99,7 +99,7 @@ std::string format_finding(std::string_view text, const Finding& f, const Named&
         // braces is its own text.
         std::string formatted;
         std::string_view terms = e.filter;
-        if (terms.find_first_of("{}") != std::string_view::npos) {
+        if (terms.find('{') != std::string_view::npos || terms.find('}') != std::string_view::npos) {
             try {
                 formatted = detail_render::format_finding(e.filter, f);
             } catch (const fmt::format_error&) {
