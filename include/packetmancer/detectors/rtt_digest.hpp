@@ -24,15 +24,17 @@ class RttDigest {
 public:
     static constexpr std::size_t exact_capacity = 64;
     static constexpr std::size_t max_buckets = 256;
-    static constexpr std::size_t first_capacity = 4;
+    static constexpr std::size_t first_capacity = 3;
 
     void add(std::int64_t nanoseconds) {
         ++count_;
         max_ns_ = count_ == 1 ? nanoseconds : std::max(max_ns_, nanoseconds);
         min_ns_ = count_ == 1 ? nanoseconds : std::min(min_ns_, nanoseconds);
         if (!histogram_ && values_.size() < exact_capacity) {
-            // Room for a few at the first: most digests of short conversations hold 1 to 4
-            // samples, which would otherwise take three allocations.
+            // Room for three at the first: most digests of short conversations hold 1 to 3
+            // samples, which would otherwise take up to two more allocations, and three
+            // fill glibc's smallest chunk (24 usable bytes), as much memory as one takes
+            // (a SYN flood keeps half a million digests of one sample).
             if (values_.capacity() == 0) values_.reserve(first_capacity);
             values_.push_back(static_cast<std::uint64_t>(nanoseconds));
             return;
