@@ -257,6 +257,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(stream.next(streamed_frame) == status);
     FUZZ_CHECK(stream.records_read() == reader.records_read());
     FUZZ_CHECK(stream.records_over_snaplen() == reader.records_over_snaplen());
+    FUZZ_CHECK(stream.records_with_clamped_resolution() == reader.records_with_clamped_resolution());
     FUZZ_CHECK(stream.offset() == reader.offset());
     FUZZ_CHECK(stream.error() == reader.error());
     engine.finish();

@@ -8,7 +8,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <fstream>
@@ -114,6 +116,43 @@ TEST_CASE("a nanosecond pcap keeps every nanosecond digit") {
     packetmancer::Frame frame;
     REQUIRE(reader.next(frame) == io::ReadStatus::frame);
     CHECK(frame.timestamp.nanoseconds == 123'456'789u);
+}
+
+// The same records in the other byte order: what a big-endian capture host writes.
+std::vector<std::uint8_t> byte_swapped_pcap(const std::vector<std::uint8_t>& little) {
+    std::vector<std::uint8_t> out = little;
+    const auto swap_at = [&](std::size_t at, std::size_t width) { std::reverse(out.begin() + at, out.begin() + at + width); };
+    swap_at(0, 4), swap_at(4, 2), swap_at(6, 2);
+    for (std::size_t at = 8; at < 24; at += 4) swap_at(at, 4);
+    for (std::size_t at = 24; at + 16 <= out.size();) {
+        std::uint32_t caplen = 0;
+        std::memcpy(&caplen, &little[at + 8], 4);
+        for (std::size_t field = 0; field < 16; field += 4) swap_at(at + field, 4);
+        at += 16 + caplen;
+    }
+    return out;
+}
+
+TEST_CASE("classic pcap seconds are unsigned 32 bits, as tshark reads them, in either byte order and reader") {
+    // 2040-01-01: past 2^31 seconds, where a signed reading gives 1903.
+    constexpr std::uint32_t year_2040 = 2'208'988'800u;
+    PcapWriter w(1);
+    w.add({year_2040, 5, scenario_frame({}), 0});
+    for (const bool swapped : {false, true}) {
+        const auto path = temp_path(swapped ? "2040-big-endian.pcap" : "2040.pcap");
+        write_bytes(path, swapped ? byte_swapped_pcap(w.bytes()) : w.bytes());
+        for (const bool mapped : {true, false}) {
+            CAPTURE(swapped);
+            CAPTURE(mapped);
+            io::CaptureReader reader;
+            REQUIRE(reader.open(path, {.map_file = mapped}));
+            CHECK(reader.in_place() == mapped);
+            packetmancer::Frame frame;
+            REQUIRE(reader.next(frame) == io::ReadStatus::frame);
+            CHECK(frame.timestamp.seconds == std::int64_t{year_2040});
+            CHECK(frame.timestamp.nanoseconds == 5000u);
+        }
+    }
 }
 
 TEST_CASE("pcapng is read too, and named as such") {
@@ -281,5 +320,26 @@ TEST_CASE("pcapng timestamps outside 1970..2242 are damage; a simple packet bloc
         REQUIRE(reader.next(frame) == io::ReadStatus::frame);
         CHECK(frame.timestamp.seconds == 1'700'000'000);
         CHECK(frame.timestamp.nanoseconds == 123u);
+    }
+}
+
+TEST_CASE("a pcapng resolution finer than 10^-19 s is read at 10^-19 s, and the records it times are counted") {
+    Pcapng p;
+    // if_tsresol 25 (10^-25 s): 10^25 units per second do not fit 64 bits.
+    p.section().interface(1, 25).packet(0, 12'345'678'901'234'567'890ull, scenario_frame({}));
+    p.interface(1, 9).packet(1, 1'700'000'000'000'000'123ull, scenario_frame({}));
+    const auto path = temp_path("too-fine.pcapng");
+    write_bytes(path, p.out);
+    for (const bool mapped : {true, false}) {
+        CAPTURE(mapped);
+        io::CaptureReader reader;
+        REQUIRE(reader.open(path, {.map_file = mapped}));
+        packetmancer::Frame frame;
+        REQUIRE(reader.next(frame) == io::ReadStatus::frame);
+        CHECK(frame.timestamp.seconds == 1);
+        CHECK(frame.timestamp.nanoseconds == 234'567'890u);
+        REQUIRE(reader.next(frame) == io::ReadStatus::frame);
+        CHECK(frame.timestamp.seconds == 1'700'000'000);
+        CHECK(reader.records_with_clamped_resolution() == 1);
     }
 }

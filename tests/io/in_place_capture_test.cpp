@@ -299,3 +299,105 @@ TEST_CASE("every capture of ../shared/captures reads the same mapped and streame
     CHECK(files > 0);
     CHECK(in_place_count * 10 >= files * 9);  // nearly all of them take the fast path
 }
+
+namespace {
+
+// Records of 1000 bytes each, so that a cut can fall inside a record, a page or the
+// file's last page: 24-byte file header, then 16-byte record headers.
+constexpr std::size_t record_bytes = 16 + 1000;
+std::size_t record_start(std::size_t index) { return 24 + index * record_bytes; }
+
+std::string thousand_records(const std::string& name) {
+    PcapWriter w(1);
+    for (std::uint32_t i = 0; i < 3000; ++i) w.add({1'700'000'000 + i, 0, Bytes(1000, static_cast<std::uint8_t>(i)), 0});
+    const std::string path = temp_path(name);
+    REQUIRE(w.write(path));
+    return path;
+}
+
+// Reads `before` records, cuts the file to `size` bytes as another process would, and
+// reads on: what comes back after the cut.
+struct AfterCut {
+    std::uint64_t frames = 0;  // in all, before and after the cut
+    io::ReadStatus status = io::ReadStatus::frame;
+    std::string error;
+    std::uint64_t records_read = 0;
+    long offset = 0;
+    bool bytes_as_written = true;  // every frame handed out holds its own bytes, no zeros
+};
+AfterCut read_across_a_cut(const std::string& path, std::size_t before, std::size_t size) {
+    io::CaptureReader reader;
+    REQUIRE(reader.open(path));
+    REQUIRE(reader.in_place());
+    AfterCut out;
+    packetmancer::Frame frame;
+    while ((out.status = reader.next(frame)) == io::ReadStatus::frame) {
+        const auto own = static_cast<std::uint8_t>(frame.number - 1);
+        if (frame.bytes.size() != 1000 || std::any_of(frame.bytes.begin(), frame.bytes.end(), [&](auto b) { return b != own; }))
+            out.bytes_as_written = false;
+        if (++out.frames == before) fs::resize_file(path, size);
+    }
+    out.error = reader.error();
+    out.records_read = reader.records_read();
+    out.offset = reader.offset();
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("a capture truncated by another process while it is read in place is damaged where it shrank, not SIGBUS") {
+    SUBCASE("cut inside a record in the middle of the file") {
+        const std::string path = thousand_records("cut-middle.pcap");
+        const AfterCut r = read_across_a_cut(path, 100, record_start(1500) + 500);
+        CHECK(r.status == io::ReadStatus::damaged);
+        CHECK(r.error == "the file shrank while it was read");
+        CHECK(r.frames == 1500);
+        CHECK(r.records_read == 1500);
+        CHECK(r.offset == static_cast<long>(record_start(1500)));
+        CHECK(r.bytes_as_written);
+    }
+    SUBCASE("cut exactly between two records, on no page boundary") {
+        const std::string path = thousand_records("cut-between.pcap");
+        const AfterCut r = read_across_a_cut(path, 10, record_start(2000));
+        CHECK(r.status == io::ReadStatus::damaged);
+        CHECK(r.frames == 2000);
+        CHECK(r.offset == static_cast<long>(record_start(2000)));
+        CHECK(r.bytes_as_written);
+    }
+    SUBCASE("cut inside the file's last page, where no page past the record is left to touch") {
+        const std::string path = thousand_records("cut-last-page.pcap");
+        const AfterCut r = read_across_a_cut(path, 100, record_start(2999) + 100);
+        CHECK(r.status == io::ReadStatus::damaged);
+        CHECK(r.frames == 2999);
+        CHECK(r.bytes_as_written);
+    }
+    SUBCASE("cut to nothing") {
+        const std::string path = thousand_records("cut-to-nothing.pcap");
+        const AfterCut r = read_across_a_cut(path, 1, 0);
+        CHECK(r.status == io::ReadStatus::damaged);
+        CHECK(r.frames == 1);
+        CHECK(r.offset == static_cast<long>(record_start(1)));
+    }
+    SUBCASE("a pcapng file cut inside a block") {
+        // The same records as enhanced packet blocks: 28-byte block header, 1000 bytes,
+        // 4-byte trailing length.
+        Bytes ng;
+        const auto u32 = [&](std::uint32_t v) { for (int i = 0; i < 4; ++i) ng.push_back(static_cast<std::uint8_t>(v >> (8 * i))); };
+        u32(0x0A0D0D0A), u32(28), u32(0x1A2B3C4D), u32(1), u32(0xFFFFFFFF), u32(0xFFFFFFFF), u32(28);
+        u32(1), u32(20), u32(1), u32(0), u32(20);
+        for (std::uint32_t i = 0; i < 3000; ++i) {
+            u32(6), u32(1032), u32(0), u32(0), u32(i), u32(1000), u32(1000);
+            ng.insert(ng.end(), 1000, static_cast<std::uint8_t>(i));
+            u32(1032);
+        }
+        const std::string path = temp_path("cut.pcapng");
+        write_bytes(path, ng);
+        const std::size_t first_block = 28 + 20;
+        const AfterCut r = read_across_a_cut(path, 100, first_block + 1500 * 1032 + 700);
+        CHECK(r.status == io::ReadStatus::damaged);
+        CHECK(r.error == "the file shrank while it was read");
+        CHECK(r.frames == 1500);
+        CHECK(r.offset == static_cast<long>(first_block + 1500 * 1032));
+        CHECK(r.bytes_as_written);
+    }
+}

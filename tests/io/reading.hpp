@@ -35,6 +35,7 @@ struct Reading {
     std::string error;
     std::uint64_t records_read = 0;
     std::uint64_t records_over_snaplen = 0;
+    std::uint64_t records_with_clamped_resolution = 0;
     long offset = 0;
     friend bool operator==(const Reading&, const Reading&) = default;
 };
@@ -53,6 +54,7 @@ Reading read_rest(Reader& reader) {
     if (r.status == packetmancer::io::ReadStatus::damaged) r.error = reader.error();
     r.records_read = reader.records_read();
     r.records_over_snaplen = reader.records_over_snaplen();
+    r.records_with_clamped_resolution = reader.records_with_clamped_resolution();
     r.offset = reader.offset();
     return r;
 }
@@ -107,6 +109,7 @@ inline std::string first_difference(const Reading& a, const Reading& b) {
     if (a.error != b.error) return "error '" + a.error + "' vs '" + b.error + "'";
     if (a.records_read != b.records_read) return "records_read differs";
     if (a.records_over_snaplen != b.records_over_snaplen) return "records_over_snaplen differs";
+    if (a.records_with_clamped_resolution != b.records_with_clamped_resolution) return "records_with_clamped_resolution differs";
     if (a.offset != b.offset) return "offset " + std::to_string(a.offset) + " vs " + std::to_string(b.offset);
     return {};
 }

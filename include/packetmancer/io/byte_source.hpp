@@ -5,6 +5,8 @@
 // are consumed, as a short fread consumes them).
 #pragma once
 
+#include "packetmancer/detail/truncation_guard.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -39,6 +41,8 @@ public:
         got = std::fread(buffer_.data(), 1, n, file_);
         return got == n ? buffer_.data() : nullptr;
     }
+    // A stream reports a shorter file as its end: what it handed out was all read.
+    [[nodiscard]] static constexpr bool intact() noexcept { return true; }
 
 private:
     void close() noexcept {
@@ -54,7 +58,10 @@ private:
 class SpanByteSource {
 public:
     SpanByteSource() = default;
-    explicit SpanByteSource(std::span<const std::uint8_t> bytes) noexcept : bytes_(bytes) {}
+    // `guard`: the mapping behind `bytes`, when they are a mapped file (see MappedFile).
+    explicit SpanByteSource(std::span<const std::uint8_t> bytes,
+                            const detail::TruncationGuard::Entry* guard = nullptr) noexcept
+        : bytes_(bytes), guard_(guard) {}
 
     const std::uint8_t* take(std::size_t n, std::size_t& got) noexcept {
         const std::size_t left = bytes_.size() - position_;
@@ -68,10 +75,16 @@ public:
         got = n;
         return p;
     }
+    // Whether the file still holds every byte handed out so far (a mapped file may have
+    // been truncated by another process; see detail::TruncationGuard).
+    [[nodiscard]] bool intact() const noexcept {
+        return detail::TruncationGuard::intact_before(guard_, bytes_.data(), bytes_.size(), position_);
+    }
 
 private:
     std::span<const std::uint8_t> bytes_{};
     std::size_t position_ = 0;
+    const detail::TruncationGuard::Entry* guard_ = nullptr;
 };
 
 } // namespace packetmancer::io

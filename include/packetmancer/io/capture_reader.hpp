@@ -56,7 +56,7 @@ public:
         // Whatever cannot be mapped or read in place (not a regular file, not a capture)
         // is opened again as a stream, which also finds the reason to give.
         if (path != "-" && options.map_file && mapping_.map(path)) {
-            if (open_in_place(mapping_.bytes())) return true;
+            if (open_in_place(mapping_.bytes(), mapping_.guard())) return true;
             mapping_.unmap();
         }
         std::FILE* file = stdin;
@@ -132,6 +132,11 @@ public:
     [[nodiscard]] std::uint64_t records_over_snaplen() const noexcept {
         return visit(*this, [](const auto& reader) { return reader.records_over_snaplen(); });
     }
+    // pcapng records whose interface's timestamp resolution is finer than 10^-19 s
+    // (or 2^-63 s): read at that finest resolution.
+    [[nodiscard]] std::uint64_t records_with_clamped_resolution() const noexcept {
+        return visit(*this, [](const auto& reader) { return reader.records_with_clamped_resolution(); });
+    }
     // Byte offset where reading stopped: after the last good record, or, for classic
     // pcap, after what libpcap read of a damaged one; -1 when unknown.
     [[nodiscard]] long offset() const {
@@ -151,14 +156,14 @@ private:
     // not a capture (the stream path words the reason), a pcapng file whose start is
     // damaged (the stream reader says so in the same words), or a classic pcap header
     // PcapSpanReader leaves to libpcap.
-    bool open_in_place(std::span<const std::uint8_t> bytes) {
+    bool open_in_place(std::span<const std::uint8_t> bytes, const detail::TruncationGuard::Entry* guard = nullptr) {
         if (bytes.empty()) return false;
         if (bytes[0] == 0x0A) {
-            if (!pcapng_in_place_.open(bytes)) return false;
+            if (!pcapng_in_place_.open(bytes, guard)) return false;
             path_ = Path::pcapng_in_place;
             return true;
         }
-        if (!PcapReader::dlt_values_as_on_linux || !pcap_in_place_.open(bytes)) return false;
+        if (!PcapReader::dlt_values_as_on_linux || !pcap_in_place_.open(bytes, guard)) return false;
         path_ = Path::pcap_in_place;
         return true;
     }

@@ -2,6 +2,9 @@
 // frames that point into the file itself: no read, no copy, no system call per record.
 #pragma once
 
+#include "packetmancer/detail/truncation_guard.hpp"
+
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -18,12 +21,13 @@ namespace packetmancer::io {
 // Owns one read-only, private mapping of a whole regular file.
 //
 // The file's size is taken once, when it is mapped, and nothing past it is ever read:
-// bytes appended later are not seen. The residual risk is a file that another process
-// truncates while it is mapped: touching a page past the new end raises SIGBUS, where a
-// read() would have returned a short count. We do not install a SIGBUS handler (a
-// process-wide decision that is not a library's to make); capture files are rarely
-// truncated in place, and whoever needs that safety can read through a stream instead
-// (CaptureReader::Options::map_file = false).
+// bytes appended later are not seen. A file that another process truncates while it is
+// mapped would raise SIGBUS at the first page past its new end; the mapping is
+// registered with detail::TruncationGuard instead, which puts zeros there, and the
+// in-place readers ask it, record by record, whether the file still holds the record
+// (`guard()`): they report the capture as damaged where it shrank. The one window left:
+// a truncation between that check and the engine's reading of the record's bytes lets
+// those bytes read as zeros; the next record then stops reading.
 class MappedFile {
 public:
     MappedFile() = default;
@@ -31,13 +35,14 @@ public:
     MappedFile& operator=(const MappedFile&) = delete;
     MappedFile(MappedFile&& other) noexcept
         : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)),
-          released_(std::exchange(other.released_, 0)) {}
+          released_(std::exchange(other.released_, 0)), guard_(std::exchange(other.guard_, nullptr)) {}
     MappedFile& operator=(MappedFile&& other) noexcept {
         if (this != &other) {
             unmap();
             data_ = std::exchange(other.data_, nullptr);
             size_ = std::exchange(other.size_, 0);
             released_ = std::exchange(other.released_, 0);
+            guard_ = std::exchange(other.guard_, nullptr);
         }
         return *this;
     }
@@ -67,11 +72,18 @@ public:
                 size_ = size;
             }
         }
-        ::close(fd);  // the mapping keeps the file open
+        if (data_) guard_ = detail::TruncationGuard::add(data_, size_, fd);
+        // The mapping keeps the file open; the guard keeps the descriptor to ask its size.
+        if (!guard_) ::close(fd);
         return data_ != nullptr;
     }
 
     void unmap() noexcept {
+        if (guard_) {
+            const int fd = guard_->fd;
+            detail::TruncationGuard::remove(std::exchange(guard_, nullptr));
+            ::close(fd);
+        }
         if (data_) ::munmap(data_, size_);
         data_ = nullptr;
         size_ = 0;
@@ -93,6 +105,9 @@ public:
     }
 
     [[nodiscard]] bool mapped() const noexcept { return data_ != nullptr; }
+    // What the in-place readers ask whether the file still holds a record
+    // (detail::TruncationGuard::intact_before); null when the mapping is not guarded.
+    [[nodiscard]] const detail::TruncationGuard::Entry* guard() const noexcept { return guard_; }
     [[nodiscard]] std::span<const std::uint8_t> bytes() const noexcept {
         return {static_cast<const std::uint8_t*>(data_), size_};
     }
@@ -108,6 +123,7 @@ private:
     void* data_ = nullptr;
     std::size_t size_ = 0;
     std::size_t released_ = 0;  // bytes at the start already dropped, a multiple of the page size
+    detail::TruncationGuard::Entry* guard_ = nullptr;
 };
 
 } // namespace packetmancer::io

@@ -43,7 +43,10 @@ public:
         const int rc = pcap_next_ex(handle_, &header, &data);
         if (rc == 1) {
             frame.number = ++records_;
-            frame.timestamp = Timestamp{static_cast<std::int64_t>(header->ts.tv_sec),
+            // The file holds 32 bits of seconds, unsigned as tshark reads them; libpcap
+            // widens them as signed in a file of the host's byte order (a capture of 2040
+            // would read as 1903), so they are taken back to their 32 bits.
+            frame.timestamp = Timestamp{std::int64_t{static_cast<std::uint32_t>(header->ts.tv_sec)},
                                         static_cast<std::uint32_t>(header->ts.tv_usec)};
             frame.link_type = link_type_;
             frame.bytes = {data, header->caplen};
@@ -68,6 +71,8 @@ public:
     // libpcap cuts a record longer than the file's snaplen (up to 256 KiB) to the
     // snaplen without saying so, so such records cannot be counted here.
     [[nodiscard]] std::uint64_t records_over_snaplen() const noexcept { return 0; }
+    // Classic pcap has one resolution, micro- or nanoseconds: nothing is ever clamped.
+    [[nodiscard]] std::uint64_t records_with_clamped_resolution() const noexcept { return 0; }
 
     // Whether libpcap's DLT values here are Linux's, those PcapSpanReader reproduces
     // libpcap with (elsewhere, CaptureReader reads every classic pcap file through libpcap).

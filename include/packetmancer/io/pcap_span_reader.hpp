@@ -5,6 +5,7 @@
 // so that the caller can give that file to libpcap instead. No libpcap needed.
 #pragma once
 
+#include "packetmancer/detail/truncation_guard.hpp"
 #include "packetmancer/io/read_status.hpp"
 #include "packetmancer/packet.hpp"
 
@@ -24,8 +25,11 @@ public:
     // Reads the file header from `bytes`, which must outlive the reader. Returns false,
     // reading nothing, for a header libpcap refuses (its reason is libpcap's to give) and
     // for a file whose records libpcap would rewrite (see `rewritten_by_libpcap`).
-    bool open(std::span<const std::uint8_t> bytes) {
+    // `guard`: when `bytes` are a mapped file (MappedFile::guard()), which may shrink
+    // while it is read.
+    bool open(std::span<const std::uint8_t> bytes, const detail::TruncationGuard::Entry* guard = nullptr) {
         if (bytes.size() < file_header_size) return false;
+        guard_ = guard;
         const std::uint8_t* h = bytes.data();
         const std::uint32_t magic_le = load_le32(h);
         const std::uint32_t magic_be = __builtin_bswap32(magic_le);
@@ -87,13 +91,15 @@ public:
         const std::uint32_t kept = caplen > snapshot_ ? snapshot_ : caplen;
         if (available < caplen) [[unlikely]]
             return short_record(available, caplen, kept);
+        if (!detail::TruncationGuard::intact_before(guard_, bytes_.data(), bytes_.size(), position_ + caplen)) [[unlikely]]
+            return shrank();
 
         frame.number = ++records_;
-        // libpcap widens the seconds as signed in a file of the host's byte order but as
-        // unsigned in one of the other order (its SWAPLONG yields an unsigned int); a
-        // microsecond fraction is scaled and PcapReader keeps it modulo 2^32. Both kept.
-        frame.timestamp = Timestamp{swap_ ? std::int64_t{seconds} : std::int64_t{static_cast<std::int32_t>(seconds)},
-                                    nanoseconds_ ? fraction : fraction * 1000u};
+        // The seconds are unsigned, in either byte order, as tshark reads them: a capture
+        // of 2040 is of 2040, not of 1903. (libpcap widens them as signed in a file of the
+        // host's byte order; PcapReader undoes that.) A microsecond fraction is scaled and
+        // kept modulo 2^32, as PcapReader keeps it.
+        frame.timestamp = Timestamp{std::int64_t{seconds}, nanoseconds_ ? fraction : fraction * 1000u};
         frame.link_type = link_type_;
         frame.bytes = {bytes_.data() + position_, kept};
         frame.wire_length = wire;
@@ -110,6 +116,8 @@ public:
     [[nodiscard]] std::uint64_t records_read() const noexcept { return records_; }
     // Records over the snaplen are cut to it, as libpcap cuts them; none is counted.
     [[nodiscard]] std::uint64_t records_over_snaplen() const noexcept { return 0; }
+    // Classic pcap has one resolution, micro- or nanoseconds: nothing is ever clamped.
+    [[nodiscard]] std::uint64_t records_with_clamped_resolution() const noexcept { return 0; }
 
     // libpcap's DLT_* value for a file's LINKTYPE_* value (pcap-common.c, linktype_to_dlt),
     // with the DLT values of Linux, where only these differ. PcapReader turns DLT_RAW
@@ -196,12 +204,18 @@ private:
                                               " captured bytes, only got " + std::to_string(available));
     }
 
+    [[gnu::cold, gnu::noinline]] ReadStatus shrank() {
+        position_ -= record_header_size_;  // reading stopped after the last whole record
+        return damaged("the file shrank while it was read");
+    }
+
     ReadStatus damaged(std::string message) {
         error_ = std::move(message);
         return ReadStatus::damaged;
     }
 
     std::span<const std::uint8_t> bytes_{};
+    const detail::TruncationGuard::Entry* guard_ = nullptr;
     std::size_t position_ = 0;
     std::uint32_t record_header_size_ = 16;
     std::uint32_t snapshot_ = 0;

@@ -39,11 +39,12 @@ public:
         source_ = FileByteSource(file);
         return start();
     }
-    // The same from bytes in memory, which must outlive the reader.
-    bool open(std::span<const std::uint8_t> bytes)
+    // The same from bytes in memory, which must outlive the reader; `guard` when they
+    // are a mapped file (MappedFile::guard()), which may shrink while it is read.
+    bool open(std::span<const std::uint8_t> bytes, const detail::TruncationGuard::Entry* guard = nullptr)
         requires std::same_as<Source, SpanByteSource>
     {
-        source_ = SpanByteSource(bytes);
+        source_ = SpanByteSource(bytes, guard);
         return start();
     }
 
@@ -66,6 +67,10 @@ public:
     [[nodiscard]] std::uint64_t records_read() const noexcept { return records_; }
     // Records that hold more bytes than their interface's snaplen: read as captured.
     [[nodiscard]] std::uint64_t records_over_snaplen() const noexcept { return over_snaplen_; }
+    // Records of an interface whose timestamp resolution (if_tsresol) is finer than the
+    // finest a 64-bit count of units per second can hold (10^-19 s, 2^-63 s): their
+    // timestamps are read at that finest resolution instead.
+    [[nodiscard]] std::uint64_t records_with_clamped_resolution() const noexcept { return clamped_resolution_; }
     // Offset of the first byte not yet consumed: after the last good block.
     [[nodiscard]] long offset() const noexcept { return good_offset_; }
 
@@ -87,11 +92,16 @@ private:
         return true;
     }
 
+    // The finest resolutions whose units per second fit 64 bits.
+    static constexpr std::uint8_t max_decimal_exponent = 19;
+    static constexpr std::uint8_t max_binary_exponent = 63;
+
     struct Interface {
         std::uint32_t link_type = 0;
         std::uint32_t snaplen = 0;
         bool binary_resolution = false;  // 2^-exponent instead of 10^-exponent
         std::uint8_t exponent = 6;
+        bool resolution_clamped = false;  // if_tsresol was finer than the maximum exponent
         std::int64_t offset_seconds = 0;
     };
 
@@ -123,6 +133,7 @@ private:
             if (!p) return fail("truncated pcapng section header");
             std::copy(p, p + 4, fixed + 8);
         }
+        if (!source_.intact()) return fail("the file shrank while it was read");
         const std::uint32_t magic = static_cast<std::uint32_t>(fixed[8]) | std::uint32_t{fixed[9]} << 8 |
                                     std::uint32_t{fixed[10]} << 16 | std::uint32_t{fixed[11]} << 24;
         if (magic == 0x1A2B3C4D) big_endian_ = false;
@@ -134,8 +145,10 @@ private:
         const std::size_t size = length - 12;
         const std::uint8_t* body = source_.take(size, got);
         if (!body) return fail("truncated pcapng section header");
+        if (!source_.intact()) return fail("the file shrank while it was read");
+        const std::uint32_t trailing_length = u32(body + size - 4);
         if (u16(body) != 1) return fail("unsupported pcapng major version " + std::to_string(u16(body)));
-        if (u32(body + size - 4) != length) return fail("pcapng section header lengths disagree");
+        if (trailing_length != length) return fail("pcapng section header lengths disagree");
         interfaces_.clear();  // interface ids are per section
         consumed_ += length;
         good_offset_ = static_cast<long>(consumed_);
@@ -151,6 +164,7 @@ private:
             return BlockResult::error;
         }
         std::uint8_t head[8];  // the next take may reuse the source's buffer
+        if (!source_.intact()) return shrank();
         std::copy(p, p + 8, head);
         if (head[0] == 0x0A && head[1] == 0x0D && head[2] == 0x0D && head[3] == 0x0A)
             return read_section_header(head) ? BlockResult::other : BlockResult::error;
@@ -166,6 +180,7 @@ private:
             error_ = "truncated pcapng block (type " + std::to_string(type) + ")";
             return BlockResult::error;
         }
+        if (!source_.intact()) return shrank();
         if (u32(block_ + size - 4) != length) {
             error_ = "pcapng block lengths disagree (block type " + std::to_string(type) + ")";
             return BlockResult::error;
@@ -198,7 +213,10 @@ private:
             const std::uint8_t* v = block_ + o + 4;
             if (code == 9 && len >= 1) {  // if_tsresol
                 i.binary_resolution = (v[0] & 0x80) != 0;
+                const std::uint8_t most = i.binary_resolution ? max_binary_exponent : max_decimal_exponent;
                 i.exponent = v[0] & 0x7F;
+                i.resolution_clamped = i.exponent > most;
+                if (i.resolution_clamped) i.exponent = most;
             } else if (code == 14 && len >= 8) {  // if_tsoffset, seconds
                 const std::uint64_t hi = u32(big_endian_ ? v : v + 4), lo = u32(big_endian_ ? v + 4 : v);
                 i.offset_seconds = static_cast<std::int64_t>(hi << 32 | lo);
@@ -222,6 +240,7 @@ private:
                            std::to_string(max_packet_length));
         const Interface& i = interfaces_[interface_id];
         if (i.snaplen != 0 && captured > i.snaplen) ++over_snaplen_;
+        if (i.resolution_clamped) ++clamped_resolution_;
         pending_.link_type = i.link_type;
         if (units_valid) {
             if (!to_timestamp(i, units, pending_.timestamp))
@@ -263,7 +282,7 @@ private:
     static bool to_timestamp(const Interface& i, std::uint64_t units, Timestamp& out) {
         std::uint64_t seconds = 0, nanoseconds = 0;
         if (i.binary_resolution) {
-            const unsigned shift = i.exponent > 63 ? 63 : i.exponent;
+            const unsigned shift = i.exponent;
             seconds = units >> shift;
             const std::uint64_t fraction = units & ((std::uint64_t{1} << shift) - 1);
             // fraction * 10^9 fits 64 bits for shifts up to 34; finer clocks lose
@@ -272,7 +291,7 @@ private:
             nanoseconds = ((fraction >> drop) * 1'000'000'000u) >> (shift - drop);
         } else {
             std::uint64_t per_second = 1;
-            const unsigned exponent = i.exponent > 19 ? 19 : i.exponent;
+            const unsigned exponent = i.exponent;
             for (unsigned e = 0; e < exponent; ++e) per_second *= 10;
             seconds = units / per_second;
             const std::uint64_t fraction = units % per_second;
@@ -288,6 +307,13 @@ private:
         return true;
     }
 
+    // The file was truncated while mapped and read (see MappedFile): what is left of it
+    // after the last good block is no longer there to read.
+    [[gnu::cold, gnu::noinline]] BlockResult shrank() {
+        error_ = "the file shrank while it was read";
+        return BlockResult::error;
+    }
+
     BlockResult corrupt(std::string message) {
         error_ = std::move(message);
         return BlockResult::error;
@@ -301,6 +327,7 @@ private:
     Timestamp last_timestamp_{};
     std::uint64_t records_ = 0;
     std::uint64_t over_snaplen_ = 0;
+    std::uint64_t clamped_resolution_ = 0;
     std::uint64_t consumed_ = 0;
     long good_offset_ = 0;
     std::string error_;

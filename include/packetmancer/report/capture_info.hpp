@@ -21,6 +21,9 @@ struct CaptureInfo {
     std::string format;           // "pcap" or "pcapng"
     std::optional<ReadStop> stopped;  // set when the capture is damaged
     std::uint64_t records_over_snaplen = 0;  // longer than the snaplen: analysed as captured
+    // pcapng records whose interface's timestamp resolution is finer than can be read
+    // (10^-19 s, 2^-63 s): timed at that finest resolution.
+    std::uint64_t records_with_clamped_resolution = 0;
 };
 
 } // namespace packetmancer::report
