@@ -36,6 +36,7 @@ TEST_CASE("every byte value, at every position of a long string, is escaped exac
         default: break;
         }
         std::string escaped;
+        if (c >= 0x80) return "\\ufffd";  // alone, a byte of 0x80 and above is no UTF-8
         if (c < 0x20) {
             static constexpr char hex[] = "0123456789abcdef";
             escaped.append("\\u00");
@@ -62,6 +63,24 @@ TEST_CASE("every byte value, at every position of a long string, is escaped exac
             }
         }
     }
+}
+
+TEST_CASE("well-formed UTF-8 passes unchanged; any other byte becomes U+FFFD, so the JSON stays valid") {
+    const auto written = [](std::string_view text) {
+        std::string out;
+        JsonWriter(out).value(text);
+        return out;
+    };
+    // Two-, three- and four-byte sequences, inside a long string and a short one.
+    CHECK(written("respondi\xc3\xb3 al intento de conexi\xc3\xb3n") == "\"respondi\xc3\xb3 al intento de conexi\xc3\xb3n\"");
+    CHECK(written("\xe2\x82\xac \xf0\x9d\x84\x9e") == "\"\xe2\x82\xac \xf0\x9d\x84\x9e\"");
+    // A Latin-1 file name, an overlong slash, a surrogate, a cut sequence, a byte past U+10FFFF.
+    CHECK(written("caf\xe9.pcap") == "\"caf\\ufffd.pcap\"");
+    CHECK(written("\xc0\xaf") == "\"\\ufffd\\ufffd\"");
+    CHECK(written("\xed\xa0\x80") == "\"\\ufffd\\ufffd\\ufffd\"");
+    CHECK(written("a\xe2\x82") == "\"a\\ufffd\\ufffd\"");
+    CHECK(written("\xf5\x80\x80\x80 long enough to be skipped in words") ==
+          "\"\\ufffd\\ufffd\\ufffd\\ufffd long enough to be skipped in words\"");
 }
 
 TEST_CASE("timestamps keep all nine fractional digits") {

@@ -15,11 +15,13 @@
 #include "packetmancer/version.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstddef>
 #include <cstdio>
 #include <iterator>
 #include <memory>
 #include <optional>
+#include <cstring>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -105,8 +107,10 @@ public:
     }
 
     [[nodiscard]] const std::string& text() const noexcept { return buffer_; }
-    // True when writing to the output failed.
+    // True when writing to the output failed; nothing more is written after a failure.
     [[nodiscard]] bool failed() const noexcept { return failed_; }
+    // The system's reason for the failure (std::strerror's text), empty without one.
+    [[nodiscard]] std::string error() const { return failed_ ? std::strerror(error_number_ ? error_number_ : EIO) : ""; }
 
 private:
     static constexpr std::size_t flush_threshold = 1 << 20;
@@ -147,8 +151,12 @@ private:
         buffer_.clear();
     }
     void write(const std::string& text) {
-        if (!text.empty() && std::fwrite(text.data(), 1, text.size(), out_) != text.size()) failed_ = true;
-        if (std::fflush(out_) != 0) failed_ = true;
+        if (failed_) return;
+        errno = 0;
+        if ((!text.empty() && std::fwrite(text.data(), 1, text.size(), out_) != text.size()) || std::fflush(out_) != 0) {
+            failed_ = true;
+            error_number_ = errno;
+        }
     }
 
     template <class LinkTypeName>
@@ -203,6 +211,7 @@ private:
             w_.end_array();
         }
         w_.member("records_over_snaplen", info.records_over_snaplen);
+        w_.member("records_with_clamped_resolution", info.records_with_clamped_resolution);
         w_.member("complete", !info.stopped.has_value());
         if (info.stopped) {
             w_.key("stopped").begin_object();
@@ -221,6 +230,7 @@ private:
     std::string buffer_;
     JsonWriter w_{buffer_};
     bool failed_ = false;
+    int error_number_ = 0;
     std::optional<detail::OrderedJobs<std::unique_ptr<Batch>, FormatBatch>> batches_;  // with helper threads only
 };
 

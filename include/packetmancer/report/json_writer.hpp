@@ -4,6 +4,8 @@
 // keeps large reports small and one record per line.
 #pragma once
 
+#include "packetmancer/detail/utf8.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <cstddef>
@@ -312,15 +314,16 @@ private:
         commit(p);
     }
 
-    // True when one of the eight bytes of `w` is a control character, '"' or '\\'
-    // (the classic "has a byte less than n" and "has a zero byte" word tricks; exact as
-    // a yes or no for the whole word, and bytes of 0x80 and above never count).
+    // True when one of the eight bytes of `w` is a control character, '"', '\\' or a
+    // byte of 0x80 and above (the classic "has a byte less than n" and "has a zero byte"
+    // word tricks; exact as a yes or no for the whole word). Bytes of 0x80 and above are
+    // UTF-8 to check: text from the input (a file name) may hold any bytes at all.
     [[nodiscard]] static bool may_need_escape(std::uint64_t w) noexcept {
         constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
         const std::uint64_t quote = w ^ (ones * '"');
         const std::uint64_t backslash = w ^ (ones * '\\');
         const std::uint64_t found = ((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash);
-        return (found & highs) != 0;
+        return ((found | w) & highs) != 0;
     }
 
     [[nodiscard]] static bool needs_escape(std::string_view s) noexcept {
@@ -338,14 +341,15 @@ private:
         }
         for (; i < s.size(); ++i) {
             const auto c = static_cast<unsigned char>(s[i]);
-            if (c < 0x20 || c == '"' || c == '\\') return true;
+            if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) return true;
         }
         return false;
     }
 
     // Appends runs of plain characters in one go, skipping over them eight at a time;
-    // only the characters JSON requires escaped are written one by one. Straight to the
-    // output: call it with nothing pending.
+    // only the characters JSON requires escaped are written one by one, and a byte that
+    // is not part of well-formed UTF-8 becomes U+FFFD, so that the report stays valid
+    // JSON whatever a file name holds. Straight to the output: call it with nothing pending.
     // `s` quoted, then `after` (at most 2 bytes, e.g. a key's ": ").
     void write_string(std::string_view s, std::string_view after = {}) {
         if (!needs_escape(s)) {  // a long string: one append with the quotes
@@ -371,7 +375,15 @@ private:
                 }
             }
             const auto c = static_cast<unsigned char>(s[i++]);
-            if (c >= 0x20 && c != '"' && c != '\\') continue;
+            if (c >= 0x80) {
+                std::uint32_t code_point = 0;
+                if (const std::size_t length = detail::utf8_sequence(s, i - 1, code_point)) {
+                    i += length - 1;
+                    continue;
+                }
+            } else if (c >= 0x20 && c != '"' && c != '\\') {
+                continue;
+            }
             out_.append(s.data() + run, i - 1 - run);
             run = i;
             switch (c) {
@@ -381,6 +393,10 @@ private:
             case '\r': out_ += "\\r"; break;
             case '\t': out_ += "\\t"; break;
             default: {
+                if (c >= 0x80) {
+                    out_ += "\\ufffd";
+                    break;
+                }
                 static constexpr char hex[] = "0123456789abcdef";
                 const char escaped[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
                 out_.append(escaped, sizeof escaped);

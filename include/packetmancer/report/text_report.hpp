@@ -9,6 +9,7 @@
 #include "packetmancer/diagnosis/render.hpp"
 #include "packetmancer/report/capture_info.hpp"
 #include "packetmancer/report/report_options.hpp"
+#include "packetmancer/report/terminal_text.hpp"
 
 #include <fmt/format.h>
 
@@ -175,7 +176,8 @@ template <class Engine>
     std::string out;
     const double duration_s =
         s.packets_total ? static_cast<double>(nanoseconds_between(s.first_timestamp, s.last_timestamp)) / 1e9 : 0.0;
-    out += fmt::format("{}\n", style.bold(fmt::format("PacketMancer: {}", info.file)));
+    // The file's name comes from the command line: it may hold anything, escapes included.
+    out += fmt::format("{}\n", style.bold(fmt::format("PacketMancer: {}", terminal_safe(info.file))));
     out += fmt::format("  {} packets, {}, {:.3f} s, {}\n", s.packets_total, detail_text::human_bytes(s.bytes_total),
                        duration_s, info.format);
     std::uint64_t undecoded = 0;
