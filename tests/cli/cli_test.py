@@ -15,6 +15,8 @@ import sys
 import tempfile
 import threading
 
+from capture_files import ARP, epb, idb, pcap_header, pcap_record, pcapng
+
 CLI, ROOT = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 SAMPLE = "examples/captures/lossy-transfer.pcap"
 GOLDEN = os.path.join(ROOT, "tests", "golden")
@@ -64,37 +66,6 @@ def expect_error(name, args, code, message):
     check(name + ": one-line message", err == message + "\n", "got %r, want %r" % (err, message + "\n"))
 
 
-def pcap_header(link_type, snaplen=262144):
-    return struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, snaplen, link_type)
-
-
-def pcap_record(data, length=None):
-    n = len(data) if length is None else length
-    return struct.pack("<IIII", 1700000000, 0, n, n) + data
-
-
-def pcapng(blocks):
-    def block(kind, body):
-        body += b"\0" * (-len(body) % 4)
-        n = 12 + len(body)
-        return struct.pack("<II", kind, n) + body + struct.pack("<I", n)
-    out = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
-    for kind, body in blocks:
-        out += block(kind, body)
-    return out
-
-
-def epb(data, interface=0):
-    return (6, struct.pack("<IIIII", interface, 0, 0, len(data), len(data)) + data)
-
-
-def idb(link_type, snaplen=0):
-    return (1, struct.pack("<HHI", link_type, 0, snaplen))
-
-
-ARP = bytes(12) + b"\x08\x06" + bytes(28)
-
-
 def main():
     tmp = tempfile.mkdtemp(prefix="pm-cli-test-")
     try:
@@ -104,7 +75,7 @@ def main():
         expect_error("unknown option", ["--file", SAMPLE, "--frobnicate"], 2,
                      "packetmancer: unknown option '--frobnicate' (see --help)")
         expect_error("bad --top", ["--file", SAMPLE, "--top", "many"], 2,
-                     "packetmancer: --top needs a whole number, for example --top 10")
+                     "packetmancer: --top needs a whole number up to 10000, for example --top 10")
         for bad in ("0", "65", "two", ""):
             expect_error("bad --threads %r" % bad, ["--file", SAMPLE, "--threads", bad], 2,
                          "packetmancer: --threads needs a whole number from 1 to 64")
@@ -237,7 +208,7 @@ def main():
 
         unwritable = os.path.join(tmp, "no-such-dir", "report.json")
         expect_error("unwritable JSON", ["--file", SAMPLE, "--json", unwritable], 5,
-                     "packetmancer: %s: cannot write the JSON report" % unwritable)
+                     "packetmancer: %s: cannot write the JSON report: No such file or directory" % unwritable)
 
         # Standard input gives the same analysis as the file.
         rc1, from_file, _ = run("--file", SAMPLE, "--json", "-")
