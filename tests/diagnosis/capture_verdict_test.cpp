@@ -107,13 +107,52 @@ TEST_CASE("a server's main finding is the one that made its conversations as bad
     CHECK(servers[0]->main_finding() == FindingId::receiver_zero_window);
 }
 
-TEST_CASE("past the endpoint limit, new servers are counted in the totals only") {
+TEST_CASE("past the endpoint limit, the most troubled servers are kept, and the ranking says it is bounded") {
+    // 5 000 healthy servers, then one refusing 50 connections: it was dropped, first come
+    // first served, and the verdict named no server at all.
+    dx::CaptureVerdict v;
+    std::uint32_t stream = 0;
+    for (std::uint32_t i = 0; i < 5000; ++i) {
+        auto c = conversation(stream++, 1, 3, {});
+        c.server.port = static_cast<std::uint16_t>(i + 1);
+        v.add(c);
+    }
+    for (int i = 0; i < 50; ++i) {
+        auto c = conversation(stream++, 2, 9, {finding(FindingId::handshake_refused, Severity::high, Side::server)});
+        c.server.port = 443;
+        v.add(c);
+    }
+    const auto servers = v.ranked_servers(5);
+    REQUIRE(servers.size() == 1);
+    CHECK(servers[0]->endpoint == endpoint(9, 443));
+    CHECK(servers[0]->unhealthy == 50);
+    CHECK(servers[0]->conversations == 50);
+    CHECK(v.servers().unhealthy_endpoints() == 1);
+    CHECK_FALSE(v.servers().exact());
+    CHECK(v.servers().conversations_left_out() == 5000 - dx::CaptureVerdict::max_endpoints);
+    CHECK(v.conversations() == 5050);
+}
+
+TEST_CASE("past the endpoint limit, a less troubled newcomer does not push out a more troubled server") {
     dx::CaptureVerdict v;
     for (std::uint32_t i = 0; i < dx::CaptureVerdict::max_endpoints + 10; ++i) {
         auto c = conversation(i, 1, 3, {finding(FindingId::handshake_refused, Severity::high, Side::server)});
         c.server.port = static_cast<std::uint16_t>(i + 1);
         v.add(c);
     }
-    CHECK(v.conversations() == dx::CaptureVerdict::max_endpoints + 10);
-    CHECK(v.ranked_servers(100000).size() == dx::CaptureVerdict::max_endpoints);
+    auto mild = conversation(99999, 1, 4, {finding(FindingId::reordering, Severity::low, Side::path, 0)});
+    v.add(mild);
+    CHECK(v.conversations() == dx::CaptureVerdict::max_endpoints + 11);
+    const auto servers = v.ranked_servers(100000);
+    CHECK(servers.size() == dx::CaptureVerdict::max_endpoints);
+    for (const auto* t : servers) CHECK(t->worst == Severity::high);
+    CHECK(v.servers().conversations_left_out() == 11);
+}
+
+TEST_CASE("below the endpoint limit the ranking is exact") {
+    dx::CaptureVerdict v;
+    v.add(conversation(0, 1, 3, {finding(FindingId::handshake_refused, Severity::high, Side::server)}));
+    CHECK(v.servers().exact());
+    CHECK(v.hosts().exact());
+    CHECK(v.servers().conversations_left_out() == 0);
 }
