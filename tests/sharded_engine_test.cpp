@@ -118,7 +118,7 @@ std::string reports_of(Engine& engine, pm::report::JsonReport<Engine>& json) {
     return json.text() + "\n----\n" + pm::report::text_report(engine, info, options, {false});
 }
 
-std::string one_engine(const std::vector<Recorded>& frames) {
+std::string one_engine(const std::vector<Recorded>& frames, const pm::flow::TrackerLimits& limits = ::limits) {
     Engine engine(limits, pm::TcpHealth(3), pm::DnsHealth());
     pm::report::JsonReport<Engine> json(nullptr, options);
     ReplayReader reader{&frames};
@@ -132,7 +132,8 @@ std::string one_engine(const std::vector<Recorded>& frames) {
     return reports_of(engine, json);
 }
 
-std::string sharded(const std::vector<Recorded>& frames, std::size_t shards) {
+std::string sharded(const std::vector<Recorded>& frames, std::size_t shards,
+                    const pm::flow::TrackerLimits& limits = ::limits) {
     Sharded engine(shards, limits, pm::TcpHealth(3), pm::DnsHealth());
     pm::report::JsonReport<Engine> json(nullptr, options);
     std::vector<ReplayReader> readers(shards, ReplayReader{&frames});
@@ -170,20 +171,61 @@ TEST_CASE("a short capture, within one hand-over, and an empty one") {
     }
 }
 
-TEST_CASE("each shard has an equal share of the limits; the report shows the limits asked for") {
-    const pm::flow::TrackerLimits asked{.max_conversations = 10, .max_unacked_segments = 101};
-    Sharded engine(3, asked, pm::TcpHealth(3), pm::DnsHealth());
-    const std::vector<Recorded> frames = capture(200);
-    std::vector<ReplayReader> readers(3, ReplayReader{&frames});
-    std::vector<ReplayReader*> pointers{&readers[0], &readers[1], &readers[2]};
-    (void)engine.read(pointers, [](std::uint64_t) {});
-    engine.finish();
-    const auto stats = engine.report().tracker_stats();
-    CHECK(engine.report().tracker_limits().max_conversations == 10);
-    CHECK(engine.report().tracker_limits().max_unacked_segments == 101);
-    CHECK(stats.peak_live <= 9);  // 3 shards of 3
-    CHECK(stats.closed_for_capacity > 0);
-    CHECK(stats.opened == engine.report().get<pm::TcpHealth>().conversations_total());
+TEST_CASE("below --max-conversations no shard closes a conversation early, whatever the number of shards") {
+    // 15 conversations, 64 shards, a limit of 63: a per-shard share of the limit closed 4 of
+    // them early (peak 11 live) and the report differed from one engine's.
+    const std::vector<Recorded> frames = capture(15);
+    pm::flow::TrackerLimits tight = limits;
+    tight.max_conversations = 63;
+    const std::string expected = one_engine(frames, tight);
+    CHECK(expected.find("conversation_limit") == std::string::npos);
+    for (const std::size_t shards : {2u, 16u, 64u}) {
+        CAPTURE(shards);
+        CHECK(sharded(frames, shards, tight) == expected);
+    }
+    // At exactly one engine's peak, with several hand-overs of frames.
+    const std::vector<Recorded> more = capture(600);
+    Engine probe(limits, pm::TcpHealth(3), pm::DnsHealth());
+    ReplayReader reader{&more};
+    pm::Frame frame;
+    while (reader.next(frame) == pm::io::ReadStatus::frame) probe.process(frame);
+    probe.finish();
+    tight.max_conversations = probe.tracker_stats().peak_live;
+    const std::string at_peak = one_engine(more, tight);
+    CHECK(at_peak.find("conversation_limit") == std::string::npos);
+    for (const std::size_t shards : {2u, 5u}) {
+        CAPTURE(shards);
+        CHECK(sharded(more, shards, tight) == at_peak);
+    }
+}
+
+TEST_CASE("past the limit, the shards together hold at most the limit and a small slack, not the limit each") {
+    // A SYN flood: 30 000 conversations that never end, against a limit of 1 000.
+    std::vector<Recorded> flood;
+    for (std::uint16_t port = 1; port <= 30000; ++port) {
+        const Seg syn{.seq = 1000u + port, .flags = SYN, .at_ms = port * 0.01, .client_port = port};
+        flood.push_back({syn.at_ms, scenario_frame(syn)});
+    }
+    const pm::flow::TrackerLimits asked{.max_conversations = 1000, .max_unacked_segments = 101};
+    for (const std::size_t shards : {1u, 2u, 4u}) {
+        CAPTURE(shards);
+        Sharded engine(shards, asked, pm::TcpHealth(3), pm::DnsHealth());
+        std::vector<ReplayReader> readers(shards, ReplayReader{&flood});
+        std::vector<ReplayReader*> pointers;
+        for (auto& r : readers) pointers.push_back(&r);
+        (void)engine.read(pointers, [&](std::uint64_t) { (void)engine.report().get<pm::TcpHealth>().take_finished(); });
+        engine.finish();
+        const auto stats = engine.report().tracker_stats();
+        CHECK(engine.report().tracker_limits().max_conversations == 1000);
+        CHECK(engine.report().tracker_limits().max_unacked_segments == 101);
+        CHECK(stats.opened == 30000);
+        CHECK(engine.report().get<pm::TcpHealth>().conversations_total() == 30000);
+        CHECK(stats.closed_for_capacity > 0);
+        // 2 048 opens ahead of the merge, a round's, and 129 per shard (see ShardedEngine).
+        const std::size_t slack = shards == 1 ? 0 : 6144 + 129 * shards;
+        CHECK(stats.peak_live <= 1000 + slack);
+        CHECK(stats.peak_live >= 1000);
+    }
 }
 
 TEST_CASE("readers that disagree, or fail, end the read with an error, not a hang") {

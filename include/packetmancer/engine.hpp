@@ -88,6 +88,7 @@ public:
     void finish(EverySoOften&& every_so_often) {
         if constexpr (tracks_tcp) {
             std::size_t closed = 0;
+            tracker_.end_clock_at(summary_.last_timestamp);
             tracker_.close_all([&](const flow::Conversation& c) {
                 close_conversation(c);
                 if (++closed % 1024 == 0) every_so_often();

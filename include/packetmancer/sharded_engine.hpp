@@ -24,9 +24,13 @@
 // Shards do not wait for each other at each hand-over: one may run up to a million
 // frames ahead, which evens out a stretch of capture whose conversations all hash to
 // one shard.
-// Not exact past a limit: each shard has its share of the conversation and
-// unacknowledged-segment limits, so which conversation is closed early to make room
-// can differ from one engine's choice.
+// Limits: the shards keep --max-conversations and the unacknowledged-segment budget
+// together (flow::SharedBudget), each allowed the whole of them, so the analysis is
+// exact while the capture stays under them, for any number of shards. Past a limit,
+// which conversation is closed early can differ from one engine's choice; all shards
+// together then hold at most the limit plus a slack of 6 144 + 129 per shard
+// conversations (how far the merge may lag behind their opens) and 1 052 672 + 8 192 per
+// shard segments (how far a shard may run ahead), whatever the number of shards.
 #pragma once
 
 #include "packetmancer/detector.hpp"
@@ -73,21 +77,19 @@ public:
     using Shard = Engine<Detectors...>;
     static constexpr std::uint64_t frames_per_round = 4096;
 
-    // `shards` engines (at least 1), each with a copy of `detectors` and an equal share
-    // of `limits`' conversation and segment budgets (so that all of them together stay
-    // within the limits; at least 1 each).
+    // `shards` engines (at least 1), each with a copy of `detectors`, keeping `limits`
+    // together (see flow::SharedBudget).
     ShardedEngine(std::size_t shards, flow::TrackerLimits limits, const Detectors&... detectors) {
         const std::size_t n = std::max<std::size_t>(shards, 1);
-        flow::TrackerLimits share = limits;
-        share.max_conversations = std::max<std::size_t>(limits.max_conversations / n, 1);
-        share.max_unacked_segments = std::max<std::size_t>(limits.max_unacked_segments / n, 1);
+        set_shared_caps(limits, n);
         for (std::size_t i = 0; i < n; ++i) {
-            auto engine = std::make_unique<Shard>(n > 1 ? share : limits, detectors...);
+            auto engine = std::make_unique<Shard>(limits, detectors...);
             if (n > 1) {
                 engine->shard_.index = static_cast<std::uint32_t>(i);
                 engine->shard_.count = static_cast<std::uint32_t>(n);
                 engine->shard_.limits = limits;
                 engine->template get<TcpHealth>().hold_for_merge();
+                engine->tracker_.share_budget(&shared_);
             }
             shards_.push_back(std::move(engine));
         }
@@ -112,6 +114,7 @@ public:
         if (readers.size() != shards_.size()) throw std::invalid_argument("ShardedEngine::read: one reader per shard");
         const std::size_t n = shards_.size();
         queues_.assign(n, {});
+        closes_queued_ = 0;
         aborted_ = false;
         const auto run = [&](std::size_t i) {
             Queue& queue = queues_[i];
@@ -123,9 +126,11 @@ public:
                 std::uint64_t frames = 0;
                 while ((status = reader.next(frame)) == io::ReadStatus::frame) {
                     engine.process(frame);
+                    if (engine.tracker_.take_wait_request()) [[unlikely]]
+                        let_the_merge_catch_up(i, [&] { after_round(frames); });
                     if (++frames % frames_per_round == 0) {
                         if (!post(i, false)) return;
-                        if (i == 0) merge_ready(false, [&] { after_round(frames); });
+                        if (i == 0) merge_ready(Until::caught_up, [&] { after_round(frames); });
                     }
                 }
                 queue.status = status;
@@ -157,7 +162,7 @@ public:
                 const std::lock_guard lock(mutex_);
                 return aborted_;
             }();
-            if (!aborted) merge_ready(true, [] {});
+            if (!aborted) merge_ready(Until::the_end, [] {});
         } catch (...) {
             const std::lock_guard lock(mutex_);
             queues_[0].error = std::current_exception();
@@ -211,7 +216,10 @@ private:
         std::exception_ptr error;
     };
 
-    static constexpr std::size_t closes_per_end_batch = 1024;
+    // At the end, the closed conversations waiting for the merge: at most 4 batches per
+    // shard, of 1 024 / shards conversations each (16 at least), so about 4 096 in all
+    // whatever the number of shards (a summary is 600 bytes and more).
+    static constexpr std::size_t end_closes_queued = 4096;
     static constexpr std::size_t end_batches_queued = 4;  // per shard
 
     // The end of the capture: shard s closes its open conversations in stream order and
@@ -220,6 +228,7 @@ private:
     template <class EverySoOften>
     void close_open_conversations(EverySoOften& every_so_often) {
         const std::size_t n = shards_.size();
+        const std::size_t closes_per_batch = std::max<std::size_t>(end_closes_queued / end_batches_queued / n, 16);
         struct Batches {
             std::deque<std::vector<TcpConversationHealth>> queued;
             bool finished = false;
@@ -230,6 +239,7 @@ private:
         const auto close_shard = [&](std::size_t s) {
             try {
                 Shard& engine = *shards_[s];
+                engine.tracker_.end_clock_at(engine.summary_.last_timestamp);
                 std::vector<std::pair<std::uint32_t, std::uint32_t>> open;  // (stream, slot)
                 engine.tracker_.list_live([&](std::uint32_t, std::uint32_t slot) {
                     open.emplace_back(stream_of_slot_[s].at(slot), slot);
@@ -237,7 +247,7 @@ private:
                 std::sort(open.begin(), open.end());
                 auto& held = engine.template get<TcpHealth>().held();
                 for (std::size_t i = 0; i < open.size();) {
-                    for (const std::size_t end = std::min(open.size(), i + closes_per_end_batch); i < end; ++i) {
+                    for (const std::size_t end = std::min(open.size(), i + closes_per_batch); i < end; ++i) {
                         engine.tracker_.close_at_capture_end(
                             open[i].second, [&](const flow::Conversation& c) { engine.close_conversation(c); });
                         held.back().stream = open[i].first;
@@ -339,15 +349,56 @@ private:
 
     // A shard may run ahead of the slowest by this much, so that conversations hashed
     // unevenly over a stretch of the capture (one bulk transfer after another) even
-    // out, while memory stays bounded: at most 256 rounds (a million frames), or 4 096
-    // closed conversations (a flood closes one per frame; a summary is 600 bytes).
+    // out, while memory stays bounded: at most 256 rounds (a million frames), or while
+    // all shards together hold 4 096 closed conversations for the merge (a flood closes
+    // one per frame; a summary is 600 bytes). A total, not a count per shard, so that
+    // memory does not grow with the number of shards.
     static constexpr std::size_t max_rounds_queued = 256;
     static constexpr std::size_t max_closes_queued = 4096;
+    // Conversations all shards together may have opened ahead of the merge: a shard that
+    // is ahead waits for the merge past this (one that is not ahead never waits, so the
+    // merge always progresses). It bounds how far the shards' published total of live
+    // conversations can exceed one engine's count at the merge.
+    static constexpr std::int64_t max_opens_unmerged = 2048;
+
+    // The caps on the shards' totals: the limits, plus what the shards' differing
+    // positions can add to the totals without one engine being over the limit (see
+    // flow::SharedBudget): unmerged opens (max_opens_unmerged, those of the slowest
+    // shards' round, and each shard's unpublished ones, which also count here when
+    // published late) for conversations; for segments, one per frame of the rounds a
+    // shard may run ahead, and each shard's listing between two hand-overs, twice.
+    void set_shared_caps(const flow::TrackerLimits& limits, std::size_t n) {
+        const auto shards = static_cast<std::int64_t>(n);
+        const auto round = static_cast<std::int64_t>(frames_per_round);
+        shared_.trackers = shards;
+        shared_.unmerged_open_cap = max_opens_unmerged;
+        shared_.conversation_cap = static_cast<std::int64_t>(std::max<std::size_t>(limits.max_conversations, 1)) +
+                                   max_opens_unmerged + round + shards * (2 * flow::SharedBudget::publish_every + 1);
+        shared_.segment_cap = static_cast<std::int64_t>(limits.max_unacked_segments) +
+                              (static_cast<std::int64_t>(max_rounds_queued) + 1) * round + 2 * shards * round;
+    }
+
+    // Shard i opened its share of conversations ahead of the merge: it waits while the
+    // merge catches up, unless it is not ahead (nothing of it queued). The first shard
+    // merges meanwhile, as only it does.
+    template <class AfterEach>
+    void let_the_merge_catch_up(std::size_t i, AfterEach&& after_each) {
+        if (i == 0) {
+            merge_ready(Until::opens_merged, after_each);
+            return;
+        }
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] { return aborted_ || opens_merged(queues_[i]); });
+    }
+    [[nodiscard]] bool opens_merged(const Queue& queue) const noexcept {
+        return queue.rounds.empty() || shared_.unmerged_opens.load(std::memory_order_relaxed) < max_opens_unmerged;
+    }
 
     // Hands shard i's round to the merge. Shard 0 never waits here (it merges); the
     // others wait while they are too far ahead. False when reading was aborted.
     bool post(std::size_t i, bool last) {
         Shard& engine = *shards_[i];
+        engine.tracker_.publish_shared();  // before the merge counts these opens as merged
         Round round;
         round.opens.swap(engine.shard_.opens);
         round.closes.swap(engine.shard_.closes);
@@ -357,21 +408,26 @@ private:
         if (i != 0)
             changed_.wait(lock, [&] {
                 return aborted_ || queue.rounds.empty() ||
-                       (queue.rounds.size() < max_rounds_queued && queue.closes_queued < max_closes_queued);
+                       (queue.rounds.size() < max_rounds_queued && closes_queued_ < max_closes_queued);
             });
         if (aborted_) return false;
         queue.closes_queued += round.closes.size();
+        closes_queued_ += round.closes.size();
         queue.rounds.push_back(std::move(round));
         if (last) queue.finished = true;
         changed_.notify_all();
         return true;
     }
 
+    // How long merge_ready goes on waiting for the other shards: while shard 0 is too far
+    // ahead of them, until every shard has posted its last round, or while the opens
+    // ahead of the merge are at their cap and shard 0 is ahead.
+    enum class Until : std::uint8_t { caught_up, the_end, opens_merged };
+
     // On shard 0's thread: merges every round all shards have posted, calling
-    // `after_each()` after each. Waits for the others while shard 0 is too far ahead,
-    // or, with `to_the_end`, until every shard has posted its last round.
+    // `after_each()` after each, and waits for the others as `until` says.
     template <class AfterEach>
-    void merge_ready(bool to_the_end, AfterEach&& after_each) {
+    void merge_ready(Until until, AfterEach&& after_each) {
         for (;;) {
             std::vector<Round> rounds;
             {
@@ -382,11 +438,16 @@ private:
                     return true;
                 };
                 const auto must_wait = [&] {
-                    if (to_the_end) return !std::all_of(queues_.begin(), queues_.end(), [](const Queue& q) {
-                        return q.finished && q.rounds.empty();
-                    });
                     const Queue& own = queues_[0];
-                    return own.rounds.size() >= max_rounds_queued || own.closes_queued >= max_closes_queued;
+                    switch (until) {
+                    case Until::the_end:
+                        return !std::all_of(queues_.begin(), queues_.end(),
+                                            [](const Queue& q) { return q.finished && q.rounds.empty(); });
+                    case Until::opens_merged: return !opens_merged(own);
+                    case Until::caught_up: break;
+                    }
+                    return own.rounds.size() >= max_rounds_queued ||
+                           (!own.rounds.empty() && closes_queued_ >= max_closes_queued);
                 };
                 // A shard that finished with nothing queued while others still have rounds:
                 // the readers disagree (checked after the threads end).
@@ -404,11 +465,16 @@ private:
                     }
                     return;
                 }
+                std::size_t opens = 0;
                 for (Queue& q : queues_) {
                     q.closes_queued -= q.rounds.front().closes.size();
+                    closes_queued_ -= q.rounds.front().closes.size();
+                    opens += q.rounds.front().opens.size();
                     rounds.push_back(std::move(q.rounds.front()));
                     q.rounds.pop_front();
                 }
+                // Merged from here on: shards waiting for the merge to catch up may go on.
+                shared_.unmerged_opens.fetch_sub(static_cast<std::int64_t>(opens), std::memory_order_relaxed);
                 changed_.notify_all();
             }
             merge_round(rounds);
@@ -449,10 +515,12 @@ private:
         }
     }
 
+    flow::SharedBudget shared_;  // before shards_: their trackers point to it
     std::vector<std::unique_ptr<Shard>> shards_;
     std::mutex mutex_;                   // guards queues_ and aborted_
     std::condition_variable changed_;    // a round posted or merged, or reading aborted
     std::vector<Queue> queues_;
+    std::size_t closes_queued_ = 0;  // in all queues
     bool aborted_ = false;
     // The stream number of each shard's live conversations, by the slot each holds in
     // its shard's tracker: memory follows the live conversations.

@@ -15,12 +15,13 @@ import sys
 import tempfile
 import threading
 
-from capture_files import ARP, epb, idb, pcap_header, pcap_record, pcapng
+from cli_support import Checks, ARP, epb, idb, pcap_header, pcap_record, pcapng
 
 CLI, ROOT = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 SAMPLE = "examples/captures/lossy-transfer.pcap"
 GOLDEN = os.path.join(ROOT, "tests", "golden")
-results = {"passed": 0, "failed": 0}
+checks = Checks("cli")
+check = checks.check
 
 
 def run(*args, stdin=None, locale=None):
@@ -50,14 +51,6 @@ def run_on_terminal(*args, env_extra=None):
         chunks.append(chunk)
     os.close(leader)
     return proc.wait(timeout=120), b"".join(chunks).decode(errors="replace")
-
-
-def check(name, condition, detail=""):
-    if condition:
-        results["passed"] += 1
-    else:
-        results["failed"] += 1
-        print("FAIL %s %s" % (name, detail))
 
 
 def expect_error(name, args, code, message):
@@ -298,8 +291,7 @@ def main():
             check("golden " + name, actual == expected, "(diff against %s)" % path)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("cli: %(passed)d passed, %(failed)d failed" % results)
-    return 1 if results["failed"] else 0
+    return checks.finish()
 
 
 if __name__ == "__main__":

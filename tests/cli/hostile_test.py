@@ -18,19 +18,12 @@ import tempfile
 import time
 import shutil
 
-from capture_files import ARP, SYN, SYN_ACK, epb, idb, pcap_file, pcapng, tcp_frame
+from cli_support import Checks, ACK, ARP, FIN_ACK, PSH_ACK, RST, SYN, SYN_ACK, epb, idb, pcap_file, pcapng, tcp_frame
 
 CLI, ROOT = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 SAMPLE = os.path.join(ROOT, "examples", "captures", "lossy-transfer.pcap")
-results = {"passed": 0, "failed": 0}
-
-
-def check(name, condition, detail=""):
-    if condition:
-        results["passed"] += 1
-    else:
-        results["failed"] += 1
-        print("FAIL %s %s" % (name, detail))
+checks = Checks("hostile")
+check = checks.check
 
 
 def clean_env(**extra):
@@ -308,6 +301,102 @@ def capture_shrunk_while_read(tmp, flood):
     print("note: the CLI finished before the capture could be cut, five times: not checked")
 
 
+def healthy_conversation(t, client, server, sport, dport=80):
+    """A handshake, a request and its answer, FINs both ways: 7 frames from time t, 1 ms apart."""
+    c, s = (client, sport), (server, dport)
+    frames = [(c, s, SYN, 1000, 0, b""), (s, c, SYN_ACK, 5000, 1001, b""), (c, s, ACK, 1001, 5001, b""),
+              (c, s, PSH_ACK, 1001, 5001, b"GET"), (s, c, PSH_ACK, 5001, 1004, b"OK"),
+              (c, s, FIN_ACK, 1004, 5003, b""), (s, c, FIN_ACK, 5003, 1005, b"")]
+    return [(t + i * 0.001, tcp_frame(a[0], b[0], a[1], b[1], flags, seq, ack, payload))
+            for i, (a, b, flags, seq, ack, payload) in enumerate(frames)]
+
+
+def endings_are_not_findings(tmp):
+    """3. A SYN in the last frame was "never answered" with high severity and confidence: --fail-on high failed."""
+    frames = healthy_conversation(1700000000.0, "10.0.0.1", "10.0.0.2", 40000)
+    frames.append((1700000000.5, tcp_frame("10.0.0.1", "10.0.0.2", 40001, 80, SYN, 7000)))
+    path = os.path.join(tmp, "syn-at-the-end.pcap")
+    write(path, pcap_file(frames))
+    rc, out, err = run("--file", path, "--fail-on", "low", "--json", "-")
+    check("3. a SYN in the last frame fails no --fail-on", rc == 0, "rc %d %r" % (rc, err))
+    conversation = [c for c in json.loads(out)["detectors"]["tcp_health"]["conversations"] if c["stream"] == 1][0]
+    no_answer = [f for f in conversation["findings"] if f["id"] == "tcp.handshake.no_answer"][0]
+    check("3. ... it is reported, as what it is: ok, low confidence, explained by the capture's end",
+          no_answer["severity"] == "ok" and no_answer["confidence"] == "low" and no_answer["explained_by"] == "capture.ended"
+          and any(f["id"] == "capture.ended" for f in conversation["findings"]), json.dumps(conversation["findings"]))
+    # The same SYN with the capture going on for 5 s more is a failure.
+    later = frames + healthy_conversation(1700000005.5, "10.0.0.3", "10.0.0.2", 40002)
+    write(path, pcap_file(later))
+    rc, _, _ = run("--file", path, "--fail-on", "high")
+    check("3. ... unanswered for 5 s while the capture goes on, it is high", rc == 6, "rc %d" % rc)
+
+
+def limits_are_not_findings(tmp):
+    """4. A SYN closed by the conversation limit before its SYN/ACK was "never answered", its conversation split."""
+    # 12 000 flood SYNs: past the limit and past what several threads may hold beyond it.
+    real = [(1700000000.0, tcp_frame("10.0.0.1", "10.0.0.2", 40000, 443, SYN, 1000))]
+    flood = [(1700000000.0001 + i * 0.00001, tcp_frame("10.9.%d.%d" % (i // 250, i % 250 + 1), "10.0.0.2",
+                                                      1024 + i % 60000, 80, SYN, i)) for i in range(12000)]
+    answer = [(1700000000.15, tcp_frame("10.0.0.2", "10.0.0.1", 443, 40000, SYN_ACK, 9000, 1001)),
+              (1700000000.151, tcp_frame("10.0.0.1", "10.0.0.2", 40000, 443, ACK, 1001, 9001))]
+    path = os.path.join(tmp, "evicted-handshake.pcap")
+    write(path, pcap_file(real + flood + answer))
+    for threads in ("1", "2"):
+        rc, out, err = run("--file", path, "--max-conversations", "1000", "--fail-on", "medium", "--json", "-",
+                           "--threads", threads)
+        report = json.loads(out)["detectors"]["tcp_health"]
+        parts = [c for c in report["conversations"] if "10.0.0.1:40000" in c["flow"]]
+        findings = [f for c in parts for f in c["findings"]]
+        check("4. handshake cut by the limit (%s threads): no failure, --fail-on medium passes" % threads, rc == 0,
+              "rc %d %r" % (rc, err))
+        check("4. ... the SYN's part says it was closed at the limit", parts and parts[0]["closed_by"] == "conversation_limit"
+              and any(f["id"] == "capture.closed_at_limit" for f in parts[0]["findings"])
+              and all(f["severity"] == "ok" for f in findings), json.dumps(parts)[:600])
+        check("4. ... the rest continues it, not 'started before the capture'",
+              any(f["id"] == "capture.continued_after_limit" for f in findings)
+              and not any(f["id"] == "capture.started_before" for f in findings), json.dumps(findings)[:600])
+
+
+def verdict_keeps_the_worst(tmp):
+    """5. Past 4 096 servers the ranking kept the first seen: 5 000 healthy ones hid one refusing 50 connections."""
+    frames = []
+    t = 1700000000.0
+    for i in range(5000):
+        frames += healthy_conversation(t, "10.1.%d.%d" % (i // 250, i % 250 + 1), "10.2.%d.%d" % (i // 250, i % 250 + 1),
+                                       30000 + i % 20000)
+        t += 0.01
+    for i in range(50):
+        frames.append((t, tcp_frame("10.3.0.1", "10.3.0.9", 50000 + i, 8080, SYN, i)))
+        frames.append((t + 0.0001, tcp_frame("10.3.0.9", "10.3.0.1", 8080, 50000 + i, RST | ACK, 0, i + 1)))
+        t += 0.01
+    path = os.path.join(tmp, "many-servers.pcap")
+    write(path, pcap_file(frames))
+    rc, out, err = run("--file", path, "--json", "-")
+    verdict = json.loads(out)["detectors"]["tcp_health"]["verdict"] if rc == 0 else {}
+    check("5. the refusing server is ranked", [s["server"] for s in verdict.get("servers", [])] == ["10.3.0.9:8080"],
+          "rc %d %r" % (rc, verdict.get("servers")))
+    check("5. ... and the ranking says it was bounded", verdict.get("servers_exact") is False
+          and verdict.get("servers_unhealthy") == 1)
+    rc, out, _ = run("--file", path)
+    check("5. ... on the console too", "server 10.3.0.9:8080: 50 of 50 conversations unhealthy" in out
+          and "servers: only the 4096 most troubled are tracked" in out)
+
+
+def threads_keep_the_limit_together(tmp):
+    """6. 15 conversations, --threads 64 --max-conversations 63: 4 closed early, a report unlike one thread's."""
+    frames = []
+    for i in range(15):
+        frames += healthy_conversation(1700000000.0 + i * 0.002, "10.0.0.1", "10.0.0.2", 41000 + i)
+    frames.sort(key=lambda f: f[0])
+    path = os.path.join(tmp, "fifteen.pcap")
+    write(path, pcap_file(frames))
+    one = run("--file", path, "--max-conversations", "63", "--json", "-", "--threads", "1")
+    many = run("--file", path, "--max-conversations", "63", "--json", "-", "--threads", "64")
+    check("6. 64 threads under the limit: the same report as one", one[0] == 0 and many == one,
+          "rc %d / %d" % (one[0], many[0]))
+    check("6. ... nothing closed early", json.loads(many[1])["summary"]["degraded_analysis"] == [])
+
+
 def current_umask():
     mask = os.umask(0)
     os.umask(mask)
@@ -322,6 +411,10 @@ def main():
                         "--conversations", "300000"], check=True, capture_output=True)
         outputs_never_touch_inputs(tmp)
         outputs_whole_or_absent(tmp)
+        endings_are_not_findings(tmp)
+        limits_are_not_findings(tmp)
+        verdict_keeps_the_worst(tmp)
+        threads_keep_the_limit_together(tmp)
         interrupted_run_leaves_nothing(tmp, flood)
         every_console_write_checked(tmp)
         out_of_memory(tmp, flood)
@@ -332,8 +425,7 @@ def main():
         capture_shrunk_while_read(tmp, flood)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("hostile: %(passed)d passed, %(failed)d failed" % results)
-    return 1 if results["failed"] else 0
+    return checks.finish()
 
 
 if __name__ == "__main__":

@@ -142,6 +142,8 @@ struct TcpConversationHealth {
     Timestamp first_seen{};
     Timestamp last_seen{};
     flow::CloseReason closed_by = flow::CloseReason::capture_end;
+    std::int64_t closed_at_ns = 0;  // the capture's clock at the close: how long its peers had to answer
+    bool continues_closed_at_limit = false;  // its 4-tuple's previous conversation was closed at the limit
     TcpDirectionHealth client_to_server{};
     TcpDirectionHealth server_to_client{};
     std::optional<std::int64_t> handshake_rtt_ns;  // tcp.analysis.initial_rtt

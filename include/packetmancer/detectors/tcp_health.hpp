@@ -38,8 +38,12 @@ namespace packetmancer {
 class TcpHealth {
 public:
     static constexpr std::string_view name = "tcp_health";
+    // The most conversations top() keeps: each is a copy of a closed conversation's
+    // summary, so memory must not follow whatever number a caller asks for.
+    static constexpr std::size_t max_keep_top = 10'000;
 
-    explicit TcpHealth(std::size_t keep_top = 10) : keep_top_(keep_top) {}
+    // Keeps the `keep_top` least healthy conversations for top(), at most max_keep_top.
+    explicit TcpHealth(std::size_t keep_top = 10) : keep_top_(std::min(keep_top, max_keep_top)) {}
 
     void on_conversation_open(const flow::Conversation& conversation) {
         if (conversation.slot >= live_.size()) live_.resize(conversation.slot + 1);
@@ -69,6 +73,8 @@ public:
         h.first_seen = c.first_seen;
         h.last_seen = c.last_seen;
         h.closed_by = c.close_reason;
+        h.closed_at_ns = c.closed_at_ns;
+        h.continues_closed_at_limit = c.continues_closed_at_limit;
         h.client_to_server = std::move(entry.direction[c.client_direction]);
         h.server_to_client = std::move(entry.direction[1 - c.client_direction]);
         if (c.has_handshake_rtt()) h.handshake_rtt_ns = c.tcp.initial_rtt_ns;
@@ -343,17 +349,19 @@ private:
         d.client_request_frame = event.frame.number;
     }
 
+    // top_ is a heap whose front is the healthiest kept: a newcomer less healthy than it
+    // takes its place, in log(keep_top) steps rather than a scan of them all.
     void remember_if_top(const TcpConversationHealth& h) {
         if (keep_top_ == 0) return;
         if (top_.size() < keep_top_) {
             top_.push_back(h);
+            std::push_heap(top_.begin(), top_.end(), less_healthy);
             return;
         }
-        // Replace the healthiest of the kept ones when this one is less healthy.
-        auto healthiest = std::min_element(top_.begin(), top_.end(), [](const auto& a, const auto& b) {
-            return less_healthy(b, a);
-        });
-        if (less_healthy(h, *healthiest)) *healthiest = h;
+        if (!less_healthy(h, top_.front())) return;
+        std::pop_heap(top_.begin(), top_.end(), less_healthy);
+        top_.back() = h;
+        std::push_heap(top_.begin(), top_.end(), less_healthy);
     }
 
     // Most segments carry no analysis flag and no SYN, FIN or RST: two tests, then only
@@ -397,7 +405,7 @@ private:
     std::vector<TcpConversationHealth> finished_;
     bool hold_for_merge_ = false;
     std::vector<TcpConversationHealth> held_;  // closed, not yet absorbed (see hold_for_merge)
-    std::vector<TcpConversationHealth> top_;  // at most keep_top_, unordered
+    std::vector<TcpConversationHealth> top_;  // at most keep_top_, a heap (see remember_if_top)
     diagnosis::CaptureVerdict verdict_;
     std::uint64_t conversations_total_ = 0;
     std::uint64_t conversations_with_problems_ = 0;

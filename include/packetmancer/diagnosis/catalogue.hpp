@@ -55,9 +55,9 @@ inline constexpr std::array<CatalogueEntry, finding_id_count> catalogue{{
       "{server} respondió al intento de conexión de {client} con un reset ({resets:.0f} RST a {syns:.0f} SYN): "
       "nada escucha en ese puerto, o un cortafuegos rechaza la conexión."}},
     {FindingId::handshake_no_answer, "tcp.handshake.no_answer", "tcp.flags.syn == 1", false,
-     {"{server} never answered {syns:.0f} SYN from {client} over {waited_ms:.0f} ms: the server is down or "
+     {"{server} did not answer {syns:.0f} SYN from {client} in {waited_ms:.0f} ms: the server is down or "
       "unreachable, or a firewall on the path drops the SYN.",
-      "{server} nunca respondió a {syns:.0f} SYN de {client} en {waited_ms:.0f} ms: el servidor está caído o "
+      "{server} no respondió a {syns:.0f} SYN de {client} en {waited_ms:.0f} ms: el servidor está caído o "
       "inalcanzable, o un cortafuegos en el camino descarta el SYN."}},
     {FindingId::handshake_abandoned, "tcp.handshake.abandoned", "tcp.flags.syn == 1 || tcp.flags.reset == 1", false,
      {"{client} gave up with a reset after {waited_ms:.0f} ms without an answer from {server} to {syns:.0f} SYN: "
@@ -177,6 +177,22 @@ inline constexpr std::array<CatalogueEntry, finding_id_count> catalogue{{
       "{sender} retransmitió {retransmissions:.0f} veces durante {waited_ms:.0f} ms al final de la conversación y "
       "{receiver} no volvió a responder: el otro extremo desapareció (caída, reinicio, cable, expiración del estado "
       "de un cortafuegos) o el camino hacia él se rompió."}},
+    {FindingId::capture_ended, "capture.ended", "", true,
+     {"The capture ended {waited_ms:.0f} ms after {sender} began waiting for an answer from {receiver}: whether one "
+      "came later is not in the file, so the silence alone is no proof of a failure.",
+      "La captura terminó {waited_ms:.0f} ms después de que {sender} empezara a esperar una respuesta de "
+      "{receiver}: si llegó después no consta en el fichero, así que el silencio por sí solo no prueba un fallo."}},
+    {FindingId::capture_closed_at_limit, "capture.closed_at_limit", "", false,
+     {"This conversation was closed early, {idle_ms:.0f} ms after its last packet, to stay within the limit on live "
+      "conversations: what followed is analysed as a new conversation, and a finding that needs its end is uncertain.",
+      "Esta conversación se cerró antes de tiempo, {idle_ms:.0f} ms después de su último paquete, para no superar el "
+      "límite de conversaciones vivas: lo que siguió se analiza como una conversación nueva, y un hallazgo que "
+      "necesite su final es incierto."}},
+    {FindingId::capture_continued_after_limit, "capture.continued_after_limit", "", false,
+     {"This conversation continues one between the same addresses and ports that was closed early at the limit on "
+      "live conversations: its beginning is in that earlier conversation, not before the capture.",
+      "Esta conversación continúa otra entre las mismas direcciones y puertos que se cerró antes de tiempo por el "
+      "límite de conversaciones vivas: su comienzo está en aquella conversación, no antes de la captura."}},
 }};
 
 [[nodiscard]] constexpr const CatalogueEntry& entry(FindingId id) noexcept {
@@ -208,9 +224,14 @@ enum class Phrase : std::uint8_t {
     confidence_low,  // "confidence low"; then medium and high, in Confidence's order
     confidence_medium,
     confidence_high,
+    more_findings,     // "and {count} more findings": the list stopped at its length
+    more_servers,
+    more_hosts,
+    servers_bounded,   // the servers tracked reached their bound
+    hosts_bounded,
 };
 
-inline constexpr std::array<std::array<std::string_view, 2>, 14> phrases{{
+inline constexpr std::array<std::array<std::string_view, 2>, 19> phrases{{
     {"Verdict", "Veredicto"},
     {"no problem found in {total} TCP conversations", "ningún problema en {total} conversaciones TCP"},
     {"{count} of {total} TCP conversations", "{count} de {total} conversaciones TCP"},
@@ -227,6 +248,17 @@ inline constexpr std::array<std::array<std::string_view, 2>, 14> phrases{{
     {"confidence low", "confianza baja"},
     {"confidence medium", "confianza media"},
     {"confidence high", "confianza alta"},
+    {"and {count} more findings", "y {count} hallazgos más"},
+    {"and {count} more servers with unhealthy conversations", "y {count} servidores más con conversaciones con problemas"},
+    {"and {count} more hosts with unhealthy conversations", "y {count} equipos más con conversaciones con problemas"},
+    {"servers: only the {limit} most troubled are tracked, so {left_out} conversations with others are not ranked "
+     "and the counts are lower bounds",
+     "servidores: solo se siguen los {limit} con más problemas, así que {left_out} conversaciones con otros no se "
+     "clasifican y los recuentos son mínimos"},
+    {"hosts: only the {limit} most troubled are tracked, so {left_out} conversations of others are not ranked and "
+     "the counts are lower bounds",
+     "equipos: solo se siguen los {limit} con más problemas, así que {left_out} conversaciones de otros no se "
+     "clasifican y los recuentos son mínimos"},
 }};
 
 [[nodiscard]] constexpr std::string_view phrase(Phrase p, Language language) noexcept {

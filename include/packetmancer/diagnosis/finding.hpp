@@ -84,8 +84,11 @@ enum class FindingId : std::uint8_t {
     capture_time_backwards,  // capture.time_backwards
     capture_started_before,  // capture.started_before
     connection_lost,         // tcp.connection.lost
+    capture_ended,                  // capture.ended
+    capture_closed_at_limit,        // capture.closed_at_limit
+    capture_continued_after_limit,  // capture.continued_after_limit
 };
-inline constexpr std::size_t finding_id_count = 23;
+inline constexpr std::size_t finding_id_count = 26;
 
 // A named number behind a finding ("retransmissions": 12, "rate_percent": 3.4).
 struct FindingNumber {

@@ -56,6 +56,13 @@ inline constexpr std::int64_t client_delay_low_ns = 1'000'000'000;
 inline constexpr std::int64_t capture_copy_within_ns = flow::copy_within_ns;
 // Below this a response delay is not recorded as evidence at all.
 inline constexpr std::int64_t worth_recording_ns = 100'000'000;
+// A wait the capture's end (or the conversation limit) cut short. A sender retries after
+// its retransmission timeout, 1 s at first (RFC 6298, 2.1; Linux's SYN timeout), doubled
+// each time: a peer silent for less than 1 s may well answer yet, so its silence is no
+// finding; past 3 s (two timeouts, 1 s and 2 s) it is the failure a user sees, though
+// whether an answer came later is unknown.
+inline constexpr std::int64_t answer_expected_ns = 1'000'000'000;
+inline constexpr std::int64_t answer_overdue_ns = 3'000'000'000;
 } // namespace thresholds
 
 namespace detail_rules {
@@ -76,6 +83,27 @@ inline void lower_to(Finding& f, Severity at_most, FindingId because) noexcept {
     if (f.severity > at_most) f.severity = at_most;
     f.explained_by = because;
     f.confidence = Confidence::low;
+}
+
+// `from` to `to_ns` in nanoseconds, 0 when negative or out of range (timestamps may be anything).
+[[nodiscard]] inline std::int64_t elapsed(Timestamp from, std::int64_t to_ns) noexcept {
+    std::int64_t d = 0;
+    if (__builtin_sub_overflow(to_ns, from.total_nanoseconds(), &d) || d < 0) return 0;
+    return d;
+}
+
+// A finding about silence, in a conversation whose watch ended (the capture's end or the
+// limit, `because`) `waited` after the silence began: judged by how long the peer had.
+inline void judge_cut_short(Finding& f, std::int64_t waited, FindingId because) noexcept {
+    namespace th = thresholds;
+    if (waited < th::answer_expected_ns) {
+        lower_to(f, Severity::ok, because);
+    } else if (waited < th::answer_overdue_ns) {
+        lower_to(f, Severity::low, because);
+        f.confidence = Confidence::medium;
+    } else if (f.confidence > Confidence::medium) {
+        f.confidence = Confidence::medium;
+    }
 }
 
 } // namespace detail_rules
@@ -146,8 +174,23 @@ inline void diagnose(TcpConversationHealth& c) {
         const int seen = c.client_to_server.packets > 0 ? client_to_server : server_to_client;
         add(FindingId::capture_one_sided, Severity::low, Side::capture, seen);
     }
-    if (state == ConnectionOutcome::started_before_capture)
+    // Its 4-tuple was closed at the limit a moment ago: it carries on from there.
+    if (c.continues_closed_at_limit)
+        add(FindingId::capture_continued_after_limit, Severity::ok, Side::capture, -1);
+    else if (state == ConnectionOutcome::started_before_capture)
         add(FindingId::capture_started_before, Severity::ok, Side::capture, -1);
+    // Watched to the end of the capture, or closed at the limit: what was still awaited
+    // then (an answer to a SYN, to retransmissions) is judged by how long it was awaited.
+    const bool cut_short = c.closed_by == flow::CloseReason::capture_end || c.closed_by == flow::CloseReason::capacity;
+    const FindingId cut_by =
+        c.closed_by == flow::CloseReason::capacity ? FindingId::capture_closed_at_limit : FindingId::capture_ended;
+    if (c.closed_by == flow::CloseReason::capacity)
+        add(FindingId::capture_closed_at_limit, Severity::ok, Side::capture, -1)
+            .number("idle_ms", ms(elapsed(c.last_seen, c.closed_at_ns)));
+    const auto note_cut_short = [&](int waiting_side, std::int64_t waited) {
+        if (cut_by == FindingId::capture_ended)
+            add(FindingId::capture_ended, Severity::ok, Side::capture, waiting_side).number("waited_ms", ms(waited));
+    };
 
     // How the connection went.
     switch (state) {
@@ -160,13 +203,20 @@ inline void diagnose(TcpConversationHealth& c) {
         break;
     }
     case ConnectionOutcome::no_answer: {
+        // From the first SYN to the close: how long the server had to answer.
+        const std::int64_t waited = elapsed(c.first_seen, c.closed_at_ns);
         auto& f = add(FindingId::handshake_no_answer, Severity::high, Side::server, -1)
                       .number("syns", c.client_to_server.syns)
                       .number("syn_retries", c.syn_retries())
-                      .number("waited_ms", ms(duration));
+                      .number("waited_ms", ms(waited));
         f.frame(c.first_syn_frame);
         cite(f, details, EvidenceKind::retransmission, client_to_server);
-        if (c.one_sided) lower_to(f, Severity::ok, FindingId::capture_one_sided);
+        if (c.one_sided) {
+            lower_to(f, Severity::ok, FindingId::capture_one_sided);
+        } else if (cut_short) {
+            judge_cut_short(f, waited, cut_by);
+            note_cut_short(client_to_server, waited);
+        }
         break;
     }
     case ConnectionOutcome::abandoned: {
@@ -205,6 +255,14 @@ inline void diagnose(TcpConversationHealth& c) {
                       .number("retransmissions", run)
                       .number("waited_ms", ms(waited));
         f.frame(details->unanswered_first_frame[d]);
+        if (cut_short) {
+            std::int64_t awaited = 0;  // from the first unanswered retransmission to the close
+            if (__builtin_sub_overflow(c.closed_at_ns, details->unanswered_since_ns[d], &awaited) ||
+                awaited < 0)
+                awaited = 0;
+            judge_cut_short(f, awaited, cut_by);
+            note_cut_short(d, awaited);
+        }
     }
 
     // Loss, reordering and the receiver's window, per direction.

@@ -37,10 +37,18 @@ struct Conversation {
     std::uint32_t slot = 0;         // index among live conversations, reused after close
     CloseReason close_reason = CloseReason::capture_end;  // set when it is closed
     FlowKey key{};                  // key.low sends direction 0, key.high direction 1
-    int client_direction = 0;       // the direction the client sends in
+    std::uint8_t client_direction = 0;  // the direction the client sends in (0 or 1)
     bool client_from_syn = false;   // true: the client sent a SYN without ACK; false: it sent first
+    // Its 4-tuple's previous conversation was closed early at the conversation limit a
+    // short while ago: this one carries on from it, rather than from before the capture.
+    bool continues_closed_at_limit = false;
     Timestamp first_seen{};
     Timestamp last_seen{};
+    // The capture's clock when it was closed, in nanoseconds (the latest timestamp read by
+    // then; at the end of the capture, the capture's last): how long its peers had to
+    // answer its last packets. (Nanoseconds: a Timestamp's padding would cost 8 bytes
+    // more per live conversation.)
+    std::int64_t closed_at_ns = 0;
     std::uint64_t last_frame = 0;   // the frame number of its latest segment
     TcpConversationState tcp{};
 

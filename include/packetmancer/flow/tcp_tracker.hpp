@@ -11,16 +11,19 @@
 // Each close is handed to the caller before the conversation's state is freed.
 #pragma once
 
+#include "packetmancer/detail/recent_prints.hpp"
 #include "packetmancer/detail/stable_vector.hpp"
 #include "packetmancer/flow/conversation.hpp"
 #include "packetmancer/flow/flow_index.hpp"
 #include "packetmancer/flow/flow_key.hpp"
+#include "packetmancer/flow/shared_budget.hpp"
 #include "packetmancer/flow/tcp_analysis.hpp"
 #include "packetmancer/net/tcp.hpp"
 #include "packetmancer/packet.hpp"
 
 #include <algorithm>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace packetmancer::flow {
@@ -55,6 +58,30 @@ public:
         budget_.limit = limits.max_unacked_segments;
         if (limits_.max_conversations == 0) limits_.max_conversations = 1;
     }
+
+    // Keeps the limits together with other trackers (see SharedBudget): this one may hold
+    // up to the whole of its limits, and the totals published there bound them all.
+    void share_budget(SharedBudget* shared) {
+        shared_ = shared;
+        publish_shared();
+    }
+    // Publishes what this tracker changed since it last did, and takes its part of the
+    // segment budget left; the owner calls it now and then (ShardedEngine: every hand-over).
+    void publish_shared() {
+        if (!shared_) return;
+        publish_counts();
+        const auto used = static_cast<std::int64_t>(budget_.used);
+        const std::int64_t total = shared_->listed_segments.fetch_add(used - published_segments_, std::memory_order_relaxed) +
+                                   (used - published_segments_);
+        published_segments_ = used;
+        // An equal part of what is left for each tracker: together they cannot overrun
+        // the cap by more than each lists between two calls.
+        const std::int64_t part = std::max<std::int64_t>(shared_->segment_cap - total, 0) / shared_->trackers;
+        budget_.limit = std::min<std::size_t>(limits_.max_unacked_segments, budget_.used + static_cast<std::size_t>(part));
+    }
+    // True once the conversations opened ahead of the merge reached their cap: the owner
+    // lets the merge catch up before this tracker opens more (ShardedEngine). Clears it.
+    [[nodiscard]] bool take_wait_request() noexcept { return std::exchange(wait_requested_, false); }
 
     // The key stored in a slot, for the index's comparisons.
     struct KeyOf {
@@ -93,7 +120,7 @@ public:
             }
         }
         if (slot == none) {
-            if (live_ >= limits_.max_conversations) make_room(on_close);
+            if (live_ >= limits_.max_conversations || (shared_ && over_shared_cap())) make_room(on_close);
             slot = open(key, direction, time, replacing);
             out.opened = true;
         } else {
@@ -122,6 +149,13 @@ public:
                                        ip_identification);
         stats_.unacked_segments_unlisted = budget_.refused;
         return out;
+    }
+
+    // Moves the clock to the end of the capture (its latest timestamp, from any frame), so
+    // that conversations closed at the end know how long their peers had to answer; closes
+    // nothing, as only the closes at the end of the capture follow.
+    void end_clock_at(Timestamp capture_end) noexcept {
+        if (latest_ < capture_end) latest_ = capture_end;
     }
 
     // Moves the clock to `time` (if later) and closes what that leaves idle, as track()
@@ -236,12 +270,15 @@ private:
         c.client_from_syn = false;
         c.first_seen = time;
         c.last_seen = time;
+        c.continues_closed_at_limit = !closed_at_limit_.empty() && closed_at_limit_.contains(FlowKeyHash{}(key));
         if (replacing) index_.replace(key, slot, key_of());
         else index_.insert(key, slot);
         slots_[slot].list = running;
         slots_[slot].fins = 0;
         link_at_tail(slot);
         ++live_;
+        if (shared_) [[unlikely]]
+            shared_opened();
         ++stats_.opened;
         stats_.peak_live = std::max(stats_.peak_live, live_);
         return slot;
@@ -253,6 +290,9 @@ private:
     void close(std::uint32_t slot, CloseReason reason, OnClose& on_close, bool replaced = false) {
         Conversation& c = slots_[slot].conversation;
         c.close_reason = reason;
+        c.closed_at_ns = latest_.total_nanoseconds();
+        if (reason == CloseReason::capacity) [[unlikely]]
+            closed_at_limit_.add(FlowKeyHash{}(c.key));
         on_close(static_cast<const Conversation&>(c));
         if (!replaced) index_.erase(c.key, key_of());
         unlink(slot);
@@ -267,6 +307,25 @@ private:
         }
         free_.push_back(slot);
         --live_;
+        if (shared_ && --pending_live_ <= -SharedBudget::publish_every) [[unlikely]]
+            publish_counts();
+    }
+
+    // The totals of all trackers sharing the budget, with this one's unpublished part.
+    [[nodiscard]] bool over_shared_cap() const noexcept {
+        return live_ > 0 && shared_->live.load(std::memory_order_relaxed) + pending_live_ >= shared_->conversation_cap;
+    }
+    [[gnu::cold, gnu::noinline]] void shared_opened() {
+        ++pending_live_;
+        ++pending_opens_;
+        if (pending_opens_ >= SharedBudget::publish_every || pending_live_ >= SharedBudget::publish_every) publish_counts();
+        if (shared_->unmerged_opens.load(std::memory_order_relaxed) + pending_opens_ >= shared_->unmerged_open_cap)
+            wait_requested_ = true;
+    }
+    void publish_counts() noexcept {
+        if (pending_live_) shared_->live.fetch_add(pending_live_, std::memory_order_relaxed);
+        if (pending_opens_) shared_->unmerged_opens.fetch_add(pending_opens_, std::memory_order_relaxed);
+        pending_live_ = pending_opens_ = 0;
     }
 
     void link_at_tail(std::uint32_t slot) {
@@ -298,8 +357,18 @@ private:
         link_at_tail(slot);
     }
 
+
     TrackerLimits limits_;
     TrackerStats stats_{};
+    SharedBudget* shared_ = nullptr;      // kept with other trackers, see share_budget
+    std::int64_t pending_live_ = 0;        // opens less closes not yet published there
+    std::int64_t pending_opens_ = 0;
+    std::int64_t published_segments_ = 0;  // budget_.used when last published
+    bool wait_requested_ = false;
+    // The 4-tuples (as 64-bit hashes) of the last 16 384 conversations closed at the limit
+    // (384 KiB, taken at the first such close): a segment of one opens a conversation that
+    // says it continues it.
+    detail::RecentPrints closed_at_limit_{std::size_t{1} << 14};
     UnackedBudget budget_{};
     detail::StableVector<Slot> slots_;  // stable addresses; a slot is reused after its close
     std::vector<std::uint32_t> free_;   // closed slots ready for reuse

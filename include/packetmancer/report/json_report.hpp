@@ -90,7 +90,9 @@ public:
         if constexpr (streams_tcp) {
             if (batches_) batches_->finish([this](const std::unique_ptr<Batch>& b) { append(b->text); });
             w_.end_array();
-            write_tcp_health_totals(w_, engine.template get<TcpHealth>(), options);
+            write_tcp_health_totals(w_, engine.template get<TcpHealth>(), options, [this] {
+                if (out_ && buffer_.size() >= flush_threshold) flush();
+            });
             w_.end_object();
         }
         engine.for_each_detector([&](const auto& detector) {

@@ -175,9 +175,15 @@ inline void write_verdict(JsonWriter& w, const diagnosis::CaptureVerdict& v, con
     w.key("servers").begin_array();
     for (const auto* t : v.ranked_servers(options.top)) write_endpoint_tally(w, *t, true);
     w.end_array();
+    // How many there are beyond the list, and whether the bound on those tracked was
+    // reached (the counts are then lower bounds).
+    w.member("servers_unhealthy", static_cast<std::uint64_t>(v.servers().unhealthy_endpoints()));
+    w.member("servers_exact", v.servers().exact());
     w.key("hosts").begin_array();
     for (const auto* t : v.ranked_hosts(options.top)) write_endpoint_tally(w, *t, false);
     w.end_array();
+    w.member("hosts_unhealthy", static_cast<std::uint64_t>(v.hosts().unhealthy_endpoints()));
+    w.member("hosts_exact", v.hosts().exact());
     w.end_object();
 }
 
@@ -188,15 +194,25 @@ inline void write_conversation_json(JsonWriter& w, const TcpConversationHealth& 
     detail_tcp_json::write_conversation(w, c, options);
 }
 
-// What follows the streamed conversations: the totals and the top N.
-inline void write_tcp_health_totals(JsonWriter& w, const TcpHealth& health, const ReportOptions& options) {
+// What follows the streamed conversations: the totals and the top N. `after_each()` runs
+// after each of the top conversations, so that a streaming caller can write out what is
+// done (the top may hold thousands: its text must not pile up).
+template <class AfterEach>
+void write_tcp_health_totals(JsonWriter& w, const TcpHealth& health, const ReportOptions& options,
+                             AfterEach&& after_each) {
     w.member("conversations_total", health.conversations_total());
     w.member("conversations_with_problems", health.conversations_with_problems());
     w.key("top_flows").begin_array();
-    for (const auto* c : health.top(options.top)) detail_tcp_json::write_conversation(w, *c, options);
+    for (const auto* c : health.top(options.top)) {
+        detail_tcp_json::write_conversation(w, *c, options);
+        after_each();
+    }
     w.end_array();
     w.key("verdict");
     detail_tcp_json::write_verdict(w, health.verdict(), options);
+}
+inline void write_tcp_health_totals(JsonWriter& w, const TcpHealth& health, const ReportOptions& options) {
+    write_tcp_health_totals(w, health, options, [] {});
 }
 
 } // namespace packetmancer::report

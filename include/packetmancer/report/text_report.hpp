@@ -121,6 +121,7 @@ namespace detail_text {
     }
     out += fmt::format("\n{}: {}\n", style.bold(std::string(diagnosis::phrase(Phrase::verdict, lang))), headline);
     std::size_t shown = 0;
+    std::size_t not_shown = 0;
     std::vector<diagnosis::FindingId> capture_notes;
     for (const auto id : v.ranked_findings()) {
         const auto& t = v.finding(id);
@@ -129,7 +130,11 @@ namespace detail_text {
             capture_notes.push_back(id);
             continue;
         }
-        if (t.worst == Severity::ok || shown >= options.top) continue;
+        if (t.worst == Severity::ok) continue;
+        if (shown >= options.top) {
+            ++not_shown;
+            continue;
+        }
         ++shown;
         const diagnosis::FindingContext where{ex.stream, ex.client, ex.server};
         out += fmt::format("  {} {} ({}; {}): {}\n", severity_tag(t.worst, style), diagnosis::finding_key(id),
@@ -138,7 +143,12 @@ namespace detail_text {
                            diagnosis::explain(ex.finding, where, lang));
         out += fmt::format("      stream {}, {}\n", ex.stream, style.dim(evidence_line(ex.finding, where, lang)));
     }
-    for (const auto* t : v.ranked_servers(options.top)) {
+    const auto more = [&](Phrase phrase, std::size_t count) {
+        if (count) out += fmt::format("  {}\n", words(phrase, fmt::arg("count", count)));
+    };
+    more(Phrase::more_findings, not_shown);
+    const auto servers = v.ranked_servers(options.top);
+    for (const auto* t : servers) {
         std::string line = words(Phrase::server_summary, fmt::arg("endpoint", t->endpoint.to_string()),
                                  fmt::arg("unhealthy", t->unhealthy), fmt::arg("total", t->conversations),
                                  fmt::arg("finding", diagnosis::finding_key(t->main_finding())));
@@ -148,10 +158,18 @@ namespace detail_text {
                                                          lang));
         out += fmt::format("  {}\n", line);
     }
-    for (const auto* t : v.ranked_hosts(options.top)) {
+    more(Phrase::more_servers, v.servers().unhealthy_endpoints() - servers.size());
+    const auto hosts = v.ranked_hosts(options.top);
+    for (const auto* t : hosts) {
         out += fmt::format("  {}\n", words(Phrase::host_summary, fmt::arg("endpoint", t->endpoint.address.to_string()),
                                            fmt::arg("unhealthy", t->unhealthy), fmt::arg("total", t->conversations),
                                            fmt::arg("finding", diagnosis::finding_key(t->main_finding()))));
+    }
+    more(Phrase::more_hosts, v.hosts().unhealthy_endpoints() - hosts.size());
+    for (const auto& [phrase, ranking] : {std::pair{Phrase::servers_bounded, &v.servers()}, std::pair{Phrase::hosts_bounded, &v.hosts()}}) {
+        if (ranking->exact()) continue;
+        out += fmt::format("  {}\n", style.bad(words(phrase, fmt::arg("limit", ranking->capacity()),
+                                                     fmt::arg("left_out", ranking->conversations_left_out()))));
     }
     if (!capture_notes.empty()) {
         out += fmt::format("{}:\n", diagnosis::phrase(Phrase::capture_quality, lang));

@@ -1,8 +1,28 @@
-"""Captures for the CLI tests, built byte by byte: classic pcap (either byte order),
-pcapng blocks, and Ethernet/IPv4/TCP frames. Checksums stay zero: neither tshark (by
-default) nor PacketMancer checks them."""
+"""What the CLI tests share: a tally of named checks, and captures built byte by byte:
+classic pcap (either byte order), pcapng blocks, and Ethernet/IPv4/TCP frames. Checksums
+stay zero: neither tshark (by default) nor PacketMancer checks them."""
 
 import struct
+
+
+class Checks:
+    """Named checks, each printed when it fails; finish() prints the tally and gives the exit code."""
+
+    def __init__(self, suite):
+        self.suite = suite
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, name, condition, detail=""):
+        if condition:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print("FAIL %s %s" % (name, detail))
+
+    def finish(self):
+        print("%s: %d passed, %d failed" % (self.suite, self.passed, self.failed))
+        return 1 if self.failed else 0
 
 
 def pcap_header(link_type, snaplen=262144, big_endian=False):
