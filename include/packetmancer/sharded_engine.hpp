@@ -340,7 +340,6 @@ private:
     };
     struct Queue {
         std::deque<Round> rounds;
-        std::size_t closes_queued = 0;
         bool finished = false;  // posted its last round, or failed
         io::ReadStatus status = io::ReadStatus::end;
         std::uint64_t frames = 0;
@@ -411,7 +410,6 @@ private:
                        (queue.rounds.size() < max_rounds_queued && closes_queued_ < max_closes_queued);
             });
         if (aborted_) return false;
-        queue.closes_queued += round.closes.size();
         closes_queued_ += round.closes.size();
         queue.rounds.push_back(std::move(round));
         if (last) queue.finished = true;
@@ -467,7 +465,6 @@ private:
                 }
                 std::size_t opens = 0;
                 for (Queue& q : queues_) {
-                    q.closes_queued -= q.rounds.front().closes.size();
                     closes_queued_ -= q.rounds.front().closes.size();
                     opens += q.rounds.front().opens.size();
                     rounds.push_back(std::move(q.rounds.front()));

@@ -310,3 +310,21 @@ TEST_CASE("the console section leads with queries, answers and response time") {
     CHECK(text.find("DNS: 2 queries, 1 answered, 1 unanswered, response time p50 12.000 ms") == 0);
     CHECK(text.find("lost.example  unanswered 1") != std::string::npos);
 }
+
+TEST_CASE("the console's lists say how many more names and servers there are past --top") {
+    const auto run = run_dns({
+        udp_query(0, {.id = 1, .name = "a.example"}),
+        udp_response(10, {.id = 1, .rcode = 3, .name = "a.example"}),
+        udp_query(20, {.id = 2, .name = "b.example"}),
+        udp_response(30, {.id = 2, .rcode = 3, .name = "b.example"}),
+        udp_query(40, {.id = 3, .name = "c.example"}),
+        udp_response(50, {.id = 3, .rcode = 2, .name = "c.example"}),
+    });
+    std::string text;
+    const pm::report::TextStyle style;
+    const pm::report::ReportOptions options{1, pm::diagnosis::Language::en};
+    run.health.report_text(text, {style, options});
+    CHECK(text.find("  and 2 more failing names\n") != std::string::npos);
+    CHECK(text.find("more servers") == std::string::npos);  // one server, shown
+    CHECK(text.find("names failed") == std::string::npos);  // exact: under the bound
+}

@@ -190,6 +190,7 @@ public:
         report::write_digest_ms(w, response_time_, report::JsonWriter::single_line);
         w.key("failing_names").begin_object();
         w.member("exact", failing_names_.exact());
+        w.member("tracked", static_cast<std::uint64_t>(failing_names_.size()));
         w.key("top").begin_array();
         for (const auto* e : failing_names_.top(options.top)) {
             w.begin_object(report::JsonWriter::single_line);
@@ -268,6 +269,14 @@ public:
             if (e.detail.unanswered) why += fmt::format("{}unanswered {}", why.empty() ? "" : ", ", e.detail.unanswered);
             out += fmt::format("{:>3}. {}  {}\n", i + 1, e.key.empty() ? "(unparsed)" : e.key, why);
         }
+        // The lists stop at --top, and the names and servers tracked at a bound: say so.
+        if (failing_names_.size() > names.size())
+            out += fmt::format("  and {} more failing names\n", failing_names_.size() - names.size());
+        if (!failing_names_.exact())
+            out += style.bad(fmt::format("  more than {} names failed: the {} tracked are those failing most, with "
+                                         "counts that may include other names' failures",
+                                         failing_names_.capacity(), failing_names_.capacity())) +
+                   "\n";
         const auto servers = top_servers(context.options.top);
         if (!servers.empty()) out += style.bold("Servers:") + "\n";
         for (std::size_t i = 0; i < servers.size(); ++i) {
@@ -281,6 +290,12 @@ public:
                 line += style.dim(fmt::format(", p50 {}", milliseconds_text(*p50)));
             out += line + "\n";
         }
+        if (servers_.size() > servers.size())
+            out += fmt::format("  and {} more servers\n", servers_.size() - servers.size());
+        if (untracked_server_queries_)
+            out += style.bad(fmt::format("  {} queries went to servers past the {} tracked: counted in the totals only",
+                                         untracked_server_queries_, limits_.max_servers)) +
+                   "\n";
     }
 
 private:

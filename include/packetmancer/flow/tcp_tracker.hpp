@@ -357,7 +357,6 @@ private:
         link_at_tail(slot);
     }
 
-
     TrackerLimits limits_;
     TrackerStats stats_{};
     SharedBudget* shared_ = nullptr;      // kept with other trackers, see share_budget
