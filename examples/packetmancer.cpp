@@ -229,7 +229,12 @@ extern "C" void remove_unfinished_report(int signal) {
 void remove_on_signals(const std::string& temporary) {
     if (temporary.empty() || temporary.size() >= sizeof unfinished_report) return;
     std::memcpy(unfinished_report, temporary.c_str(), temporary.size() + 1);
-    for (const int signal : {SIGINT, SIGTERM, SIGHUP}) std::signal(signal, remove_unfinished_report);
+    for (const int signal : {SIGINT, SIGTERM, SIGHUP}) {
+        // A signal the caller ignores (nohup, a background job's SIGINT) stays ignored.
+        struct sigaction before {};
+        if (::sigaction(signal, nullptr, &before) == 0 && before.sa_handler == SIG_IGN) continue;
+        std::signal(signal, remove_unfinished_report);
+    }
 }
 void forget_unfinished_report() { unfinished_report[0] = '\0'; }
 
