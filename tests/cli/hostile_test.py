@@ -107,6 +107,25 @@ def outputs_whole_or_absent(tmp):
     missing_dir = os.path.join(tmp, "no-such-dir", "x.json")
     rc, _, err = run("--file", SAMPLE, "--json", missing_dir)
     check("11. --json in a missing directory: the reason", rc == 5 and err.endswith(": No such file or directory\n"), repr(err))
+    # A writable report in a directory one may not write: refused, rather than rewritten in
+    # place where a failure would leave it half written (as root, run as nobody).
+    if os.geteuid() == 0 and shutil.which("setpriv"):
+        locked = os.path.join(tmp, "locked-dir")
+        os.mkdir(locked)
+        inside = os.path.join(locked, "report.json")
+        write(inside, b"previous")
+        os.chmod(inside, 0o666)
+        os.chmod(locked, 0o555)
+        os.chmod(tmp, 0o755)
+        readable = os.path.join(tmp, "readable.pcap")
+        shutil.copy(SAMPLE, readable)
+        os.chmod(readable, 0o644)
+        proc = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", CLI, "--file", readable,
+                               "--json", inside], capture_output=True, timeout=120, env=clean_env())
+        err = proc.stderr.decode()
+        check("11. --json in a read-only directory: refused with the reason", proc.returncode == 5 and err.endswith(
+              "Permission denied (the report is written to a temporary file in its directory first)\n"), repr(err))
+        check("11. --json in a read-only directory: the previous report untouched", read(inside) == b"previous")
     # Through a symlink, the report replaces the file the link names; the link stays.
     target = os.path.join(tmp, "real-report.json")
     write(target, b"old")

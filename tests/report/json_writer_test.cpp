@@ -37,7 +37,7 @@ TEST_CASE("every byte value, at every position of a long string, is escaped exac
         }
         std::string escaped;
         if (c >= 0x80) return "\\ufffd";  // alone, a byte of 0x80 and above is no UTF-8
-        if (c < 0x20) {
+        if (c < 0x20 || c == 0x7F) {
             static constexpr char hex[] = "0123456789abcdef";
             escaped.append("\\u00");
             escaped.push_back(hex[c >> 4]);
@@ -81,6 +81,20 @@ TEST_CASE("well-formed UTF-8 passes unchanged; any other byte becomes U+FFFD, so
     CHECK(written("a\xe2\x82") == "\"a\\ufffd\\ufffd\"");
     CHECK(written("\xf5\x80\x80\x80 long enough to be skipped in words") ==
           "\"\\ufffd\\ufffd\\ufffd\\ufffd long enough to be skipped in words\"");
+}
+
+TEST_CASE("DEL, C1 controls and bidirectional overrides are escaped: JSON on a terminal cannot drive it") {
+    const auto written = [](std::string_view text) {
+        std::string out;
+        JsonWriter(out).value(text);
+        return out;
+    };
+    CHECK(written("del\x7f") == "\"del\\u007f\"");
+    CHECK(written("csi \xc2\x9b" "31m and more, long enough for words") == "\"csi \\u009b31m and more, long enough for words\"");
+    CHECK(written("evil\xe2\x80\xaegnp.exe") == "\"evil\\u202egnp.exe\"");
+    CHECK(written("\xe2\x81\xa6x\xe2\x81\xa9") == "\"\\u2066x\\u2069\"");
+    // Other characters of the same lead bytes pass unchanged.
+    CHECK(written("\xc2\xa9 \xe2\x80\x94") == "\"\xc2\xa9 \xe2\x80\x94\"");
 }
 
 TEST_CASE("timestamps keep all nine fractional digits") {

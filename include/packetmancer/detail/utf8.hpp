@@ -31,4 +31,12 @@ namespace packetmancer::detail {
     return length;
 }
 
+// A code point that is well-formed but must not reach a terminal as it is: the C1
+// controls (U+0080..U+009F; CSI among them), and the bidirectional embeddings,
+// overrides, isolates and marks that make text display in another order than it reads.
+[[nodiscard]] constexpr bool hidden_control(std::uint32_t cp) noexcept {
+    return (cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
+           cp == 0x200E || cp == 0x200F || cp == 0x061C;
+}
+
 } // namespace packetmancer::detail

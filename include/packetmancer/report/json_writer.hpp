@@ -314,15 +314,17 @@ private:
         commit(p);
     }
 
-    // True when one of the eight bytes of `w` is a control character, '"', '\\' or a
-    // byte of 0x80 and above (the classic "has a byte less than n" and "has a zero byte"
-    // word tricks; exact as a yes or no for the whole word). Bytes of 0x80 and above are
-    // UTF-8 to check: text from the input (a file name) may hold any bytes at all.
+    // True when one of the eight bytes of `w` is a control character (DEL included), '"',
+    // '\\' or a byte of 0x80 and above (the classic "has a byte less than n" and "has a
+    // zero byte" word tricks; exact as a yes or no for the whole word). Bytes of 0x80 and
+    // above are UTF-8 to check: text from the input (a file name) may hold any bytes.
     [[nodiscard]] static bool may_need_escape(std::uint64_t w) noexcept {
         constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
         const std::uint64_t quote = w ^ (ones * '"');
         const std::uint64_t backslash = w ^ (ones * '\\');
-        const std::uint64_t found = ((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash);
+        const std::uint64_t del = w ^ (ones * 0x7F);
+        const std::uint64_t found = ((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) |
+                                    ((backslash - ones) & ~backslash) | ((del - ones) & ~del);
         return ((found | w) & highs) != 0;
     }
 
@@ -341,15 +343,17 @@ private:
         }
         for (; i < s.size(); ++i) {
             const auto c = static_cast<unsigned char>(s[i]);
-            if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) return true;
+            if (c < 0x20 || c == '"' || c == '\\' || c >= 0x7F) return true;
         }
         return false;
     }
 
     // Appends runs of plain characters in one go, skipping over them eight at a time;
-    // only the characters JSON requires escaped are written one by one, and a byte that
-    // is not part of well-formed UTF-8 becomes U+FFFD, so that the report stays valid
-    // JSON whatever a file name holds. Straight to the output: call it with nothing pending.
+    // only the characters JSON requires escaped are written one by one, with DEL, the C1
+    // controls and the bidirectional overrides (detail::hidden_control), so that no JSON
+    // printed on a terminal can drive it; a byte that is not part of well-formed UTF-8
+    // becomes U+FFFD, so that the report stays valid JSON whatever a file name holds.
+    // Straight to the output: call it with nothing pending.
     // `s` quoted, then `after` (at most 2 bytes, e.g. a key's ": ").
     void write_string(std::string_view s, std::string_view after = {}) {
         if (!needs_escape(s)) {  // a long string: one append with the quotes
@@ -375,16 +379,19 @@ private:
                 }
             }
             const auto c = static_cast<unsigned char>(s[i++]);
+            std::uint32_t code_point = 0;
+            std::size_t length = 0;
             if (c >= 0x80) {
-                std::uint32_t code_point = 0;
-                if (const std::size_t length = detail::utf8_sequence(s, i - 1, code_point)) {
+                length = detail::utf8_sequence(s, i - 1, code_point);
+                if (length && !detail::hidden_control(code_point)) {
                     i += length - 1;
                     continue;
                 }
-            } else if (c >= 0x20 && c != '"' && c != '\\') {
+            } else if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7F) {
                 continue;
             }
             out_.append(s.data() + run, i - 1 - run);
+            if (length) i += length - 1;  // a hidden control, written as its escape below
             run = i;
             switch (c) {
             case '"': out_ += "\\\""; break;
@@ -393,12 +400,13 @@ private:
             case '\r': out_ += "\\r"; break;
             case '\t': out_ += "\\t"; break;
             default: {
-                if (c >= 0x80) {
+                if (c >= 0x80 && !length) {
                     out_ += "\\ufffd";
                     break;
                 }
                 static constexpr char hex[] = "0123456789abcdef";
-                const char escaped[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
+                const std::uint32_t cp = length ? code_point : c;
+                const char escaped[6] = {'\\', 'u', hex[cp >> 12 & 0xF], hex[cp >> 8 & 0xF], hex[cp >> 4 & 0xF], hex[cp & 0xF]};
                 out_.append(escaped, sizeof escaped);
             }
             }

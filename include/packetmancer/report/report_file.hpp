@@ -4,11 +4,12 @@
 // A report to a regular file is written to a temporary file beside it and renamed into
 // place only once complete, so a full disk, a killed run or a capture that turns out to
 // have changed leaves no truncated report, and a previous good report is replaced only
-// by a whole one. A path that is not a regular file (/dev/null, a FIFO, a terminal) is
-// written directly, as there is nothing to replace. A path that names the capture being
-// read (through a symlink or a hard link: the same device and inode) is refused before
-// anything is opened, since writing there would destroy the capture. Every failure
-// keeps the system's reason (strerror) for a one-line error.
+// by a whole one; so the file's directory must be writable. A path that is not a regular
+// file (/dev/null, a FIFO, a terminal), or any path under /dev or /proc (/dev/stdout,
+// which may name a regular file), is written directly, as there is nothing to replace.
+// A path that names the capture being read (through a symlink or a hard link: the same
+// device and inode) is refused by the caller before anything is opened (see
+// identity_of). Every failure keeps the system's reason (strerror) for a one-line error.
 #pragma once
 
 #include <cerrno>
@@ -62,7 +63,8 @@ public:
         const bool exists = ::stat(path.c_str(), &st) == 0;
         if (!exists && errno != ENOENT) return fail(errno);
         if (exists && S_ISDIR(st.st_mode)) return fail(EISDIR);
-        if (exists && !S_ISREG(st.st_mode)) return open_directly(false);
+        if ((exists && !S_ISREG(st.st_mode)) || path.starts_with("/dev/") || path.starts_with("/proc/"))
+            return open_directly(false);
         // The real file behind any symlinks: the report replaces it, not the link.
         std::string real = path;
         if (exists) {
@@ -146,10 +148,12 @@ private:
         std::string pattern = directory + (directory == "." ? "/." : ".") + base + ".partial-XXXXXX";
         const int fd = ::mkstemp(pattern.data());
         if (fd < 0) {
-            // A directory one may not create files in, holding a file one may write:
-            // written in place, without the guarantee.
-            if (errno == EACCES || errno == EROFS || errno == EPERM) return open_directly(false);
-            return fail(errno);
+            // Writing the file in place instead could leave it half written: refused.
+            const int reason = errno;
+            fail(reason);
+            if (reason == EACCES || reason == EROFS || reason == EPERM)
+                error_ += " (the report is written to a temporary file in its directory first)";
+            return false;
         }
         if (::fchmod(fd, mode) != 0 || !(file_ = ::fdopen(fd, "wb"))) {
             const int reason = errno;

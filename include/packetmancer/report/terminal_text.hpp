@@ -37,14 +37,6 @@ inline void append_code_point_escape(std::string& out, std::uint32_t cp) {
     for (int shift = 12; shift >= 0; shift -= 4) out += hex_digit(cp >> static_cast<unsigned>(shift));
 }
 
-// A code point that is valid UTF-8 but must not reach a terminal as it is: C1 controls
-// (U+0080..U+009F; CSI among them), and the bidirectional embeddings, overrides and
-// isolates that make a name display in another order than it reads.
-constexpr bool hidden_control(std::uint32_t cp) noexcept {
-    return (cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
-           cp == 0x200E || cp == 0x200F || cp == 0x061C;
-}
-
 } // namespace detail_terminal
 
 // `text` with every control character, non-UTF-8 byte and bidirectional control escaped.
@@ -64,7 +56,7 @@ constexpr bool hidden_control(std::uint32_t cp) noexcept {
         if (length == 0) {
             append_byte_escape(out, c);
             ++i;
-        } else if (hidden_control(cp)) {
+        } else if (detail::hidden_control(cp)) {
             append_code_point_escape(out, cp);
             i += length;
         } else {
