@@ -43,6 +43,7 @@ public:
         std::atomic<std::uintptr_t> end{0};
         std::atomic<bool> shrunk{false};
         int fd = -1;  // the mapped file, kept open to ask its size (not used by the handler)
+        std::size_t page_mask = 0;  // the page size less one, for the readers' probes
     };
 
     // Registers [data, data + size), mapped from `fd`, which stays open until `remove`;
@@ -57,6 +58,7 @@ public:
             if (!e.begin.compare_exchange_strong(expected, begin, std::memory_order_acq_rel)) continue;
             e.shrunk.store(false, std::memory_order_relaxed);
             e.fd = fd;
+            e.page_mask = page_size() - 1;
             e.end.store(begin + size, std::memory_order_release);
             return &e;
         }
@@ -75,12 +77,13 @@ public:
     [[gnu::always_inline]] static inline bool intact_before(const Entry* e, const std::uint8_t* data, std::size_t size,
                                                             std::size_t end) noexcept {
         if (!e) return true;
-        const std::size_t page = page_size();
-        const std::size_t probe = (end + page - 1) & ~(page - 1);
-        if (probe < size) (void)*static_cast<const volatile std::uint8_t*>(data + probe);
-        std::atomic_signal_fence(std::memory_order_seq_cst);  // the touch happens first
-        if (probe < size && !e->shrunk.load(std::memory_order_relaxed)) [[likely]]
-            return true;
+        const std::size_t probe = (end + e->page_mask) & ~e->page_mask;
+        if (probe < size) [[likely]] {
+            (void)*static_cast<const volatile std::uint8_t*>(data + probe);
+            std::atomic_signal_fence(std::memory_order_seq_cst);  // the touch happens first
+            if (!e->shrunk.load(std::memory_order_relaxed)) [[likely]]
+                return true;
+        }
         return file_reaches(*e, end);
     }
 

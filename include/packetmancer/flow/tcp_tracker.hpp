@@ -270,7 +270,7 @@ private:
         c.client_from_syn = false;
         c.first_seen = time;
         c.last_seen = time;
-        c.continues_closed_at_limit = !closed_at_limit_.empty() && closed_at_limit_.contains(FlowKeyHash{}(key));
+        c.continues_closed_at_limit = !closed_at_limit_.empty() && was_closed_at_limit(key);
         if (replacing) index_.replace(key, slot, key_of());
         else index_.insert(key, slot);
         slots_[slot].list = running;
@@ -292,7 +292,7 @@ private:
         c.close_reason = reason;
         c.closed_at_ns = latest_.total_nanoseconds();
         if (reason == CloseReason::capacity) [[unlikely]]
-            closed_at_limit_.add(FlowKeyHash{}(c.key));
+            remember_closed_at_limit(c.key);
         on_close(static_cast<const Conversation&>(c));
         if (!replaced) index_.erase(c.key, key_of());
         unlink(slot);
@@ -309,6 +309,12 @@ private:
         --live_;
         if (shared_ && --pending_live_ <= -SharedBudget::publish_every) [[unlikely]]
             publish_counts();
+    }
+
+    // Rare, and kept out of line so that track() stays small enough to inline.
+    [[gnu::cold, gnu::noinline]] void remember_closed_at_limit(const FlowKey& key) { closed_at_limit_.add(FlowKeyHash{}(key)); }
+    [[gnu::cold, gnu::noinline]] bool was_closed_at_limit(const FlowKey& key) const noexcept {
+        return closed_at_limit_.contains(FlowKeyHash{}(key));
     }
 
     // The totals of all trackers sharing the budget, with this one's unpublished part.
