@@ -347,9 +347,9 @@ int run(const Options& options, const ClosedStreams& closed) {
         readers.push_back(more.get());
     }
 
-    using Engine = pm::Engine<pm::TcpHealth, pm::DnsHealth>;
-    pm::ShardedEngine<pm::TcpHealth, pm::DnsHealth> sharded(shards, options.limits, pm::TcpHealth(options.top),
-                                                            pm::DnsHealth());
+    using Sharded = pm::ShardedEngine<pm::TcpHealth, pm::DnsHealth>;
+    using Engine = Sharded::Shard;  // with one shard, it runs as Engine<TcpHealth, DnsHealth>
+    Sharded sharded(shards, options.limits, pm::TcpHealth(options.top), pm::DnsHealth());
     Engine& engine = sharded.report();
     const pm::report::ReportOptions report_options{options.top, options.language};
     pm::report::JsonReport<Engine> json(json_out, report_options, json_out ? threads - 1 : 0);

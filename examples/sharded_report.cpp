@@ -35,12 +35,13 @@ std::string sharded(const char* path, std::size_t shards) {
         readers.push_back(owned.emplace_back(std::make_unique<pm::io::CaptureReader>()).get());
         if (!readers.back()->open(path)) return {};
     }
-    pm::report::JsonReport<Engine> json;
-    pm::ShardedEngine<pm::TcpHealth, pm::DnsHealth> engine(shards, pm::flow::TrackerLimits{}, pm::TcpHealth(5),
-                                                           pm::DnsHealth());
+    using Sharded = pm::ShardedEngine<pm::TcpHealth, pm::DnsHealth>;
+    // Its report() is an engine like Engine<TcpHealth, DnsHealth> (of type Sharded::Shard):
+    // read it, or report it, as one engine.
+    pm::report::JsonReport<Sharded::Shard> json;
+    Sharded engine(shards, pm::flow::TrackerLimits{}, pm::TcpHealth(5), pm::DnsHealth());
     engine.read(readers, [&](std::uint64_t /*frames so far*/) { json.drain(engine.report()); });
     engine.finish([&] { json.drain(engine.report()); });
-    // engine.report() is an Engine<TcpHealth, DnsHealth>: read it, or report it, as one engine
     json.finish(engine.report(), {path, readers[0]->format(), {}, 0}, {}, pm::io::CaptureReader::link_type_name);
     return json.text();
 }

@@ -7,6 +7,7 @@
 
 #include <packetmancer/detectors/tcp_health.hpp>
 #include <packetmancer/engine.hpp>
+#include <packetmancer/sharded_engine.hpp>
 
 #include <doctest/doctest.h>
 
@@ -57,11 +58,17 @@ TEST_CASE("an engine has no virtual functions: no vtable pointer, no indirect ca
     static_assert(!std::has_virtual_destructor_v<pm::Engine<OnPacket>>);
 }
 
-TEST_CASE("Engine<TcpHealth> is its parts and nothing else") {
-    // (The shard state is what the engine notes as one shard of a ShardedEngine.)
+TEST_CASE("Engine<TcpHealth> is its parts and nothing else: no shard state when it runs alone") {
     static_assert(sizeof(HealthOnly) == sizeof(pm::TcpHealth) + sizeof(pm::flow::TcpTracker) +
-                                            sizeof(pm::CaptureSummary) + sizeof(pm::net::DecodedPacket) +
-                                            sizeof(pm::detail::ShardState));
+                                            sizeof(pm::CaptureSummary) + sizeof(pm::net::DecodedPacket));
+    // A UDP-only engine is its summary and one decoded packet: no conversation table, no
+    // shard state. (A tuple of only empty detectors still takes a byte, padded to 8.)
+    static_assert(sizeof(pm::Engine<OnUdp>) <= sizeof(pm::CaptureSummary) + sizeof(pm::net::DecodedPacket) + 8);
+}
+
+TEST_CASE("a shard of a ShardedEngine is the same engine plus what it notes for the merge") {
+    using Shard = pm::ShardedEngine<pm::TcpHealth>::Shard;
+    static_assert(sizeof(Shard) == sizeof(HealthOnly) + sizeof(pm::detail::ShardState));
 }
 
 TEST_CASE("stateless detectors take no space, wherever they stand in the list") {

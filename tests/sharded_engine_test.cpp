@@ -14,6 +14,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
@@ -112,7 +113,8 @@ const pm::report::ReportOptions options{3, pm::diagnosis::Language::en};
 std::string link_name(std::uint32_t) { return "EN10MB"; }
 
 // The JSON report and the console report, concatenated.
-std::string reports_of(Engine& engine, pm::report::JsonReport<Engine>& json) {
+template <class AnyEngine>
+std::string reports_of(AnyEngine& engine, pm::report::JsonReport<AnyEngine>& json) {
     const pm::report::CaptureInfo info{"replay.pcap", "pcap", {}, 0};
     json.finish(engine, info, options, link_name);
     return json.text() + "\n----\n" + pm::report::text_report(engine, info, options, {false});
@@ -135,7 +137,7 @@ std::string one_engine(const std::vector<Recorded>& frames, const pm::flow::Trac
 std::string sharded(const std::vector<Recorded>& frames, std::size_t shards,
                     const pm::flow::TrackerLimits& limits = ::limits) {
     Sharded engine(shards, limits, pm::TcpHealth(3), pm::DnsHealth());
-    pm::report::JsonReport<Engine> json(nullptr, options);
+    pm::report::JsonReport<Sharded::Shard> json(nullptr, options);
     std::vector<ReplayReader> readers(shards, ReplayReader{&frames});
     std::vector<ReplayReader*> pointers;
     for (auto& r : readers) pointers.push_back(&r);
@@ -255,5 +257,83 @@ TEST_CASE("readers that disagree, or fail, end the read with an error, not a han
         ReplayReader only{&frames};
         std::vector<ReplayReader*> pointers{&only};
         CHECK_THROWS_AS((void)engine.read(pointers, [](std::uint64_t) {}), std::invalid_argument);
+    }
+}
+
+namespace {
+
+// A user's detector that merges across shards by the sharding hooks (detector.hpp): the
+// segments of each conversation, listed by stream in the order conversations closed.
+struct SegmentsPerConversation {
+    static constexpr std::string_view name = "segments_per_conversation";
+    struct Closed {
+        std::uint32_t stream = 0;
+        std::uint64_t segments = 0;
+        std::uint64_t first_frame = 0;
+    };
+    std::vector<std::uint64_t> segments_by_slot;
+    std::vector<std::uint64_t> first_frame_by_slot;
+    std::vector<Closed> closed;  // what a report would read
+
+    void on_conversation_open(const pm::flow::Conversation& c) {
+        if (c.slot >= segments_by_slot.size()) {
+            segments_by_slot.resize(c.slot + 1);
+            first_frame_by_slot.resize(c.slot + 1);
+        }
+        segments_by_slot[c.slot] = 0;
+        first_frame_by_slot[c.slot] = 0;
+    }
+    void on_tcp(const pm::TcpSegmentEvent& e) {
+        if (segments_by_slot[e.conversation.slot]++ == 0) first_frame_by_slot[e.conversation.slot] = e.frame.number;
+    }
+    void on_conversation_close(const pm::flow::Conversation& c) {
+        Closed record{c.id, segments_by_slot[c.slot], first_frame_by_slot[c.slot]};
+        if (holding) held_.push_back(record);
+        else closed.push_back(record);
+    }
+
+    // The sharding hooks.
+    using ShardRecord = Closed;
+    void hold_for_merge() { holding = true; }
+    std::vector<Closed>& held() { return held_; }
+    void absorb(Closed&& record, std::uint32_t stream) {
+        record.stream = stream;
+        closed.push_back(record);
+    }
+
+private:
+    bool holding = false;
+    std::vector<Closed> held_;
+};
+static_assert(pm::MergesShards<SegmentsPerConversation>);
+
+// The conversations as `detector` saw them close: stream, segments and first frame.
+std::vector<std::array<std::uint64_t, 3>> closes_of(const SegmentsPerConversation& detector) {
+    std::vector<std::array<std::uint64_t, 3>> out;
+    for (const auto& c : detector.closed) out.push_back({c.stream, c.segments, c.first_frame});
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("a user's detector with the sharding hooks merges like one engine's, whatever the number of shards") {
+    const std::vector<Recorded> frames = capture(1500);
+    pm::Engine<SegmentsPerConversation> one(limits, SegmentsPerConversation{});
+    ReplayReader reader{&frames};
+    pm::Frame frame;
+    while (reader.next(frame) == pm::io::ReadStatus::frame) one.process(frame);
+    one.finish();
+    const auto expected = closes_of(one.get<SegmentsPerConversation>());
+    REQUIRE(expected.size() > 1500);  // every conversation, and those of reused ports
+    for (const std::size_t shards : {1u, 2u, 3u}) {
+        CAPTURE(shards);
+        // No TcpHealth here: the engine merges whatever detectors define the hooks.
+        pm::ShardedEngine<SegmentsPerConversation> engine(shards, limits, SegmentsPerConversation{});
+        std::vector<ReplayReader> readers(shards, ReplayReader{&frames});
+        std::vector<ReplayReader*> pointers;
+        for (auto& r : readers) pointers.push_back(&r);
+        CHECK(engine.read(pointers, [](std::uint64_t) {}) == pm::io::ReadStatus::end);
+        engine.finish();
+        CHECK(closes_of(engine.report().get<SegmentsPerConversation>()) == expected);
     }
 }

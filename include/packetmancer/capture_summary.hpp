@@ -27,16 +27,27 @@ struct CaptureSummary {
         return undecoded[static_cast<std::size_t>(reason)];
     }
 
+    // Once per frame, from the engine. Written for few memory accesses: in an engine,
+    // whose detectors it is stored beside, these counters cannot stay in registers.
     void count_frame(const Frame& frame) {
-        if (packets_total == 0 || frame.timestamp < first_timestamp) first_timestamp = frame.timestamp;
-        if (packets_total == 0 || last_timestamp < frame.timestamp) last_timestamp = frame.timestamp;
-        ++packets_total;
-        bytes_total += std::max<std::uint64_t>(frame.wire_length, frame.bytes.size());
-        if (link_types.empty() || link_types.back() != frame.link_type) {
-            if (std::find(link_types.begin(), link_types.end(), frame.link_type) == link_types.end())
-                link_types.push_back(frame.link_type);
+        if (packets_total++ == 0) [[unlikely]] {
+            first_timestamp = last_timestamp = frame.timestamp;
+        } else {
+            if (frame.timestamp < first_timestamp) [[unlikely]] first_timestamp = frame.timestamp;
+            if (last_timestamp < frame.timestamp) last_timestamp = frame.timestamp;
         }
+        bytes_total += std::max<std::uint64_t>(frame.wire_length, frame.bytes.size());
+        if (frame.link_type != latest_link_type_) [[unlikely]] note_link_type(frame.link_type);
     }
+
+private:
+    void note_link_type(std::uint32_t link_type) {
+        latest_link_type_ = link_type;
+        if (std::find(link_types.begin(), link_types.end(), link_type) == link_types.end())
+            link_types.push_back(link_type);
+    }
+
+    std::uint32_t latest_link_type_ = ~std::uint32_t{0};  // the previous frame's, none at first
 };
 
 } // namespace packetmancer

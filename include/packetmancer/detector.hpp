@@ -30,6 +30,23 @@
 // engine track TCP conversations and run sequence analysis; all such detectors share
 // one conversation table and one analysis. An engine whose detectors have none of
 // these hooks compiles the table out and pays nothing for it.
+//
+// Sharding hooks, for ShardedEngine (sharded_engine.hpp), whose shards each analyse the
+// TCP conversations that hash to them. A detector without TCP hooks needs none (it runs
+// on the first shard, which sees every frame). One with TCP hooks either
+//   - reads a single TCP port and names it; its conversations then all go to the first
+//     shard, where the detector runs whole:
+//       static constexpr int sharded_tcp_port = 53;
+//   - or hands over one record per conversation it closes, which the first shard's
+//     instance absorbs, every shard's, in the order one engine would have closed them:
+//       using ShardRecord = ...;       what it hands over (movable)
+//       void hold_for_merge()          from now on, keep a record per close in held()
+//       std::vector<ShardRecord>& held()
+//                                      the records of the closes since the last hand-over,
+//                                      in the order of the closes (the engine takes them)
+//       void absorb(ShardRecord&&, std::uint32_t stream)
+//                                      on the first shard: one record, with the stream
+//                                      number one engine gives its conversation
 #pragma once
 
 #include "packetmancer/capture_summary.hpp"
@@ -37,8 +54,11 @@
 #include "packetmancer/flow/conversation.hpp"
 
 #include <concepts>
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace packetmancer {
 
@@ -79,6 +99,18 @@ concept HasTextReport = requires(const D& d, std::string& out, const report::Tex
 // detectors has one of these hooks does not track TCP at all.
 template <class D>
 concept NeedsTcpAnalysis = HasOnTcp<D> || HasOnConversationOpen<D> || HasOnConversationClose<D>;
+
+// The sharding hooks (see above).
+template <class D>
+concept KeptOnFirstShard = requires {
+    { D::sharded_tcp_port } -> std::convertible_to<int>;
+};
+template <class D>
+concept MergesShards = requires(D& d, typename D::ShardRecord record, std::uint32_t stream) {
+    d.hold_for_merge();
+    { d.held() } -> std::same_as<std::vector<typename D::ShardRecord>&>;
+    d.absorb(std::move(record), stream);
+};
 
 template <class D>
 concept Detector = NamedDetector<D> &&

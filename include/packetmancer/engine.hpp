@@ -3,16 +3,15 @@
 // hooks it defines. The fan-out is resolved at compile time and inlined: no virtual
 // call, no std::function, no type erasure per packet.
 //
-//     packetmancer::Engine<packetmancer::TcpHealth, MyDetector> engine;
+//     packetmancer::Engine<MyDetector, OtherDetector> engine;
 //     for (each frame) engine.process(frame);
 //     engine.finish();
-//     const auto& health = engine.get<packetmancer::TcpHealth>();
+//     const auto& mine = engine.get<MyDetector>();
 #pragma once
 
 #include "packetmancer/capture_summary.hpp"
 #include "packetmancer/detail/detector_checks.hpp"
 #include "packetmancer/detail/fan_out.hpp"
-#include "packetmancer/detail/shard_records.hpp"
 #include "packetmancer/detector.hpp"
 #include "packetmancer/events.hpp"
 #include "packetmancer/flow/share_of.hpp"
@@ -26,28 +25,34 @@
 
 namespace packetmancer {
 
-namespace detail {
-struct NoTcpTracker {};
-} // namespace detail
-
 template <class... Detectors>
 class ShardedEngine;
 
-template <class... Detectors>
-class Engine {
-    static_assert(sizeof...(Detectors) > 0, "PacketMancer: Engine needs at least one detector: Engine<TcpHealth>");
+namespace detail {
+struct NoTcpTracker {};
+// What a lone Engine knows of sharding: nothing, in no space. (A ShardedEngine's shards
+// are EngineCore<ShardState, ...>, detail/shard_state.hpp.)
+struct Unsharded {};
+
+// The engine itself. `Sharding` is Unsharded for Engine, so that a lone engine carries
+// no shard state and its packet path has no branch on it (tests/engine_layout_test.cpp,
+// tests/benchmarks/engine_overhead.cpp).
+template <class Sharding, class... Detectors>
+class EngineCore {
+    static_assert(sizeof...(Detectors) > 0, "PacketMancer: Engine needs at least one detector, as in Engine<MyDetector>");
     static_assert((detail::check_detector<Detectors>() && ...),
                   "PacketMancer: every Engine argument must be a detector (see the messages above)");
 
     static constexpr bool tracks_tcp = (NeedsTcpAnalysis<Detectors> || ...);
+    static constexpr bool sharded = !std::is_same_v<Sharding, Unsharded>;
     using Tracker = std::conditional_t<tracks_tcp, flow::TcpTracker, detail::NoTcpTracker>;
 
 public:
-    Engine() = default;
-    explicit Engine(Detectors... detectors) : detectors_(std::move(detectors)...) {}
+    EngineCore() = default;
+    explicit EngineCore(Detectors... detectors) : detectors_(std::move(detectors)...) {}
     // `limits` bound the conversation table: idle timeout, live conversations, and the
     // unacknowledged segments kept for sequence analysis.
-    explicit Engine(flow::TrackerLimits limits, Detectors... detectors)
+    explicit EngineCore(flow::TrackerLimits limits, Detectors... detectors)
         : detectors_(std::move(detectors)...), tracker_(make_tracker(limits)) {}
 
     // Analyses one frame. Frames must come in capture order.
@@ -55,7 +60,7 @@ public:
         summary_.count_frame(frame);
         net::decode(frame, decoded_);
         // Alone, an engine is its own first and only shard (see ShardedEngine).
-        const bool first_shard = shard_.index == 0;
+        const bool first_shard = is_first_shard();
         if (first_shard) {
             const PacketEvent packet_event{frame, decoded_};
             fan_out([&](auto& d) {
@@ -65,8 +70,8 @@ public:
         switch (decoded_.transport) {
         case net::Transport::tcp:
             ++summary_.tcp_packets;
-            if (shard_.count == 1) [[likely]] process_tcp(frame);
-            else process_tcp_share(frame);
+            if constexpr (sharded) process_tcp_share(frame);
+            else process_tcp(frame);
             break;
         case net::Transport::udp: {
             ++summary_.udp_packets;
@@ -126,13 +131,15 @@ public:
     // no detector needs TCP analysis. (In a ShardedEngine, the first shard's are those
     // of all shards.)
     [[nodiscard]] flow::TrackerStats tracker_stats() const noexcept {
-        if (shard_.merged_stats) return *shard_.merged_stats;
+        if constexpr (sharded)
+            if (shard_.merged_stats) return *shard_.merged_stats;
         if constexpr (tracks_tcp) return tracker_.stats();
         else return {};
     }
 
     [[nodiscard]] flow::TrackerLimits tracker_limits() const noexcept {
-        if (shard_.count > 1) return shard_.limits;
+        if constexpr (sharded)
+            if (shard_.count > 1) return shard_.limits;
         if constexpr (tracks_tcp) return tracker_.limits();
         else return {};
     }
@@ -146,7 +153,12 @@ public:
 
 private:
     template <class...>
-    friend class ShardedEngine;
+    friend class packetmancer::ShardedEngine;
+
+    [[nodiscard]] bool is_first_shard() const noexcept {
+        if constexpr (sharded) return shard_.index == 0;
+        else return true;
+    }
 
     template <class F>
     void fan_out(F&& f) {
@@ -159,7 +171,7 @@ private:
         });
     }
 
-    // A detector that reads one TCP port only (DnsHealth: 53) and does not merge across
+    // A detector that reads one TCP port only (a DNS detector: 53) and does not merge across
     // shards names it as `sharded_tcp_port`; conversations on it go to the first shard.
     template <class D>
     static constexpr int dedicated_port() noexcept {
@@ -176,6 +188,10 @@ private:
     // engine, and analyses the conversations that hash to it (the first shard also those
     // on a dedicated port). The first shard alone takes on_packet and UDP (process()).
     void process_tcp_share(const Frame& frame) {
+        if (shard_.count == 1) {
+            process_tcp(frame);
+            return;
+        }
         if constexpr (tracks_tcp) {
             shard_.frame = frame.number;
             const std::uint16_t sp = decoded_.tcp.source_port, dp = decoded_.tcp.destination_port;
@@ -196,14 +212,8 @@ private:
                 tracker_.track(source, destination, decoded_.tcp, frame.timestamp, frame.number,
                                [this](const flow::Conversation& c) { close_conversation(c); },
                                decoded_.ip.identification);
-            if (tracked.opened) {
-                if (shard_.count > 1) [[unlikely]]
-                    shard_.opens.push_back({frame.number, tracked.conversation->id, tracked.conversation->slot});
-                fan_out([&](auto& d) {
-                    if constexpr (HasOnConversationOpen<std::decay_t<decltype(d)>>)
-                        d.on_conversation_open(*tracked.conversation);
-                });
-            }
+            if (tracked.opened) [[unlikely]]
+                open_conversation(frame, *tracked.conversation);
             const TcpSegmentEvent event{frame,         decoded_,          decoded_.tcp, *tracked.conversation,
                                         tracked.direction, tracked.analysis};
             fan_out([&](auto& d) {
@@ -214,10 +224,20 @@ private:
         }
     }
 
+    // Once per conversation, out of line: it keeps process_tcp small enough to inline.
+    [[gnu::noinline]] void open_conversation(const Frame& frame, const flow::Conversation& conversation) {
+        if constexpr (sharded)
+            if (shard_.count > 1) shard_.opens.push_back({frame.number, conversation.id, conversation.slot});
+        fan_out([&](auto& d) {
+            if constexpr (HasOnConversationOpen<std::decay_t<decltype(d)>>) d.on_conversation_open(conversation);
+        });
+    }
+
     void close_conversation(const flow::Conversation& conversation) {
-        if (shard_.count > 1) [[unlikely]]
-            shard_.closes.push_back({shard_.frame, conversation.last_frame, conversation.id, conversation.slot,
-                                     conversation.close_reason == flow::CloseReason::idle_timeout});
+        if constexpr (sharded)
+            if (shard_.count > 1)
+                shard_.closes.push_back({shard_.frame, conversation.last_frame, conversation.id, conversation.slot,
+                                         conversation.close_reason == flow::CloseReason::idle_timeout});
         fan_out([&](auto& d) {
             if constexpr (HasOnConversationClose<std::decay_t<decltype(d)>>) d.on_conversation_close(conversation);
         });
@@ -228,11 +248,19 @@ private:
         else return {};
     }
 
-    detail::DetectorTuple<Detectors...> detectors_{};
+    [[no_unique_address]] detail::DetectorTuple<Detectors...> detectors_{};
     [[no_unique_address]] Tracker tracker_{};
     CaptureSummary summary_{};
     net::DecodedPacket decoded_{};  // reused for every frame: no allocation per packet
-    detail::ShardState shard_{};    // this engine's part in a ShardedEngine, if any
+    [[no_unique_address]] Sharding shard_{};  // this engine's part in a ShardedEngine, if any
+};
+
+} // namespace detail
+
+template <class... Detectors>
+class Engine : public detail::EngineCore<detail::Unsharded, Detectors...> {
+public:
+    using detail::EngineCore<detail::Unsharded, Detectors...>::EngineCore;
 };
 
 } // namespace packetmancer

@@ -3,10 +3,10 @@
 // whole capture with its own reader (a mapped file costs little to walk twice) and
 // analysing the TCP conversations whose endpoints hash to it (flow/share_of.hpp).
 //
-//     ShardedEngine<TcpHealth, DnsHealth> engine(2, limits, TcpHealth(5), DnsHealth());
+//     ShardedEngine<Health, Dns> engine(2, limits, Health(5), Dns());
 //     engine.read(readers, [&](std::uint64_t frames) { /* drain the report */ });
 //     engine.finish();
-//     const auto& health = engine.report().get<TcpHealth>();  // as from one engine
+//     const auto& health = engine.report().get<Health>();  // as from one engine
 //
 // What makes it exact:
 // - every shard runs its tracker's clock on every TCP segment, so conversations close
@@ -14,13 +14,14 @@
 //   on that clock, see TcpTracker);
 // - every 4 096 frames, each shard hands what it opened and closed to a merge on the
 //   first shard's thread. The merge numbers the conversations of all shards in the
-//   order they opened (tshark's tcp.stream), and gives the closed ones to the first
-//   shard's TcpHealth in the order one engine closes them: by frame; at one frame, idle
-//   ones by their latest segment first; those still open at the end by stream. So the
-//   verdict, the top and the streamed report are the same;
-// - other detectors run on the first shard, which gets every frame's on_packet, all
-//   UDP, and the TCP conversations on a port a detector names as `sharded_tcp_port`
-//   (DnsHealth: 53).
+//   order they opened (tshark's tcp.stream), and hands what each merging detector
+//   recorded of the closed ones to the first shard's instance in the order one engine
+//   closes them: by frame; at one frame, idle ones by their latest segment first; those
+//   still open at the end by stream. So the verdict, the top and the streamed report
+//   are the same (the sharding hooks, detector.hpp);
+// - detectors without TCP hooks run on the first shard, which gets every frame's
+//   on_packet and all UDP, as do the TCP conversations on a port a detector names as
+//   `sharded_tcp_port` (a DNS detector: 53).
 // Shards do not wait for each other at each hand-over: one may run up to a million
 // frames ahead, which evens out a stretch of capture whose conversations all hash to
 // one shard.
@@ -33,8 +34,8 @@
 // shard segments (how far a shard may run ahead), whatever the number of shards.
 #pragma once
 
+#include "packetmancer/detail/shard_state.hpp"
 #include "packetmancer/detector.hpp"
-#include "packetmancer/detectors/tcp_health.hpp"
 #include "packetmancer/engine.hpp"
 #include "packetmancer/io/read_status.hpp"
 #include "packetmancer/packet.hpp"
@@ -50,6 +51,7 @@
 #include <span>
 #include <stdexcept>
 #include <thread>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -57,24 +59,37 @@
 namespace packetmancer {
 
 namespace detail {
-// TcpHealth merges; a detector without TCP hooks, or one that reads a single TCP port
-// (kept whole on the first shard), needs no merge.
+// A detector without TCP hooks, or one that reads a single TCP port (kept whole on the
+// first shard), needs no merge.
 template <class D>
-inline constexpr bool runs_sharded =
-    std::is_same_v<D, TcpHealth> || !NeedsTcpAnalysis<D> || requires { D::sharded_tcp_port; };
+inline constexpr bool runs_sharded = MergesShards<D> || !NeedsTcpAnalysis<D> || KeptOnFirstShard<D>;
+
+struct NoShardRecord {};
+template <class D>
+struct ShardRecordOf {
+    using type = NoShardRecord;
+};
+template <MergesShards D>
+struct ShardRecordOf<D> {
+    using type = typename D::ShardRecord;
+};
+// What a shard's detectors recorded of the conversations it closed: a list per detector,
+// empty for those that do not merge, each in the order of the closes.
+template <class... Detectors>
+using ShardRecords = std::tuple<std::vector<typename ShardRecordOf<Detectors>::type>...>;
 } // namespace detail
 
 template <class... Detectors>
 class ShardedEngine {
-    static_assert((std::is_same_v<Detectors, TcpHealth> || ...),
-                  "PacketMancer: ShardedEngine merges TcpHealth's conversations: list TcpHealth among its detectors");
     static_assert((detail::runs_sharded<Detectors> && ...),
                   "PacketMancer: ShardedEngine: each shard sees only its share of the TCP conversations, so a "
-                  "detector with TCP hooks (other than TcpHealth) must read a single TCP port and name it: "
-                  "static constexpr int sharded_tcp_port = ...;");
+                  "detector with TCP hooks must either read a single TCP port and name it "
+                  "(static constexpr int sharded_tcp_port = ...;) or define the sharding hooks ShardRecord, "
+                  "hold_for_merge(), held() and absorb(ShardRecord&&, std::uint32_t stream): see detector.hpp");
 
 public:
-    using Shard = Engine<Detectors...>;
+    // One shard: an engine that notes what it opens and closes for the merge.
+    using Shard = detail::EngineCore<detail::ShardState, Detectors...>;
     static constexpr std::uint64_t frames_per_round = 4096;
 
     // `shards` engines (at least 1), each with a copy of `detectors`, keeping `limits`
@@ -88,7 +103,7 @@ public:
                 engine->shard_.index = static_cast<std::uint32_t>(i);
                 engine->shard_.count = static_cast<std::uint32_t>(n);
                 engine->shard_.limits = limits;
-                engine->template get<TcpHealth>().hold_for_merge();
+                for_each_merging([&](auto d) { detector<d>(*engine).hold_for_merge(); });
                 engine->tracker_.share_budget(&shared_);
             }
             shards_.push_back(std::move(engine));
@@ -222,15 +237,22 @@ private:
     static constexpr std::size_t end_closes_queued = 4096;
     static constexpr std::size_t end_batches_queued = 4;  // per shard
 
+    // Closed conversations handed over together: their streams, and what each merging
+    // detector recorded of them, in the same order.
+    struct Closed {
+        std::vector<std::uint32_t> streams;
+        detail::ShardRecords<Detectors...> records;
+    };
+
     // The end of the capture: shard s closes its open conversations in stream order and
     // hands them over in batches; this thread takes the lowest stream of all shards' next
-    // ones each time, so the first shard's TcpHealth absorbs them in stream order.
+    // ones each time, so the first shard's detectors absorb them in stream order.
     template <class EverySoOften>
     void close_open_conversations(EverySoOften& every_so_often) {
         const std::size_t n = shards_.size();
         const std::size_t closes_per_batch = std::max<std::size_t>(end_closes_queued / end_batches_queued / n, 16);
         struct Batches {
-            std::deque<std::vector<TcpConversationHealth>> queued;
+            std::deque<Closed> queued;
             bool finished = false;
             std::exception_ptr error;
         };
@@ -245,16 +267,15 @@ private:
                     open.emplace_back(stream_of_slot_[s].at(slot), slot);
                 });
                 std::sort(open.begin(), open.end());
-                auto& held = engine.template get<TcpHealth>().held();
                 for (std::size_t i = 0; i < open.size();) {
+                    Closed batch;
                     for (const std::size_t end = std::min(open.size(), i + closes_per_batch); i < end; ++i) {
                         engine.tracker_.close_at_capture_end(
                             open[i].second, [&](const flow::Conversation& c) { engine.close_conversation(c); });
-                        held.back().stream = open[i].first;
+                        batch.streams.push_back(open[i].first);
                     }
                     engine.shard_.closes.clear();
-                    std::vector<TcpConversationHealth> batch;
-                    batch.swap(held);
+                    take_held(engine, batch.records, batch.streams.size());
                     std::unique_lock lock(mutex_);
                     changed_.wait(lock, [&] { return stop || batches[s].queued.size() < end_batches_queued; });
                     if (stop) break;
@@ -280,15 +301,14 @@ private:
         std::vector<std::thread> threads;
         try {
             for (std::size_t s = 0; s < n; ++s) threads.emplace_back(close_shard, s);
-            TcpHealth& merged = report().template get<TcpHealth>();
-            std::vector<std::vector<TcpConversationHealth>> current(n);
+            std::vector<Closed> current(n);
             std::vector<std::size_t> next(n, 0);
             std::vector<bool> done(n, false);
             for (std::size_t absorbed = 0;;) {
                 std::size_t lowest = n;
                 for (std::size_t s = 0; s < n; ++s) {
                     if (done[s]) continue;
-                    if (next[s] == current[s].size()) {
+                    if (next[s] == current[s].streams.size()) {
                         std::unique_lock lock(mutex_);
                         changed_.wait(lock, [&] { return !batches[s].queued.empty() || batches[s].finished; });
                         if (batches[s].queued.empty()) {
@@ -300,10 +320,11 @@ private:
                         next[s] = 0;
                         changed_.notify_all();
                     }
-                    if (lowest == n || current[s][next[s]].stream < current[lowest][next[lowest]].stream) lowest = s;
+                    if (lowest == n || current[s].streams[next[s]] < current[lowest].streams[next[lowest]]) lowest = s;
                 }
                 if (lowest == n) break;
-                merged.absorb(std::move(current[lowest][next[lowest]++]));
+                const std::size_t i = next[lowest]++;
+                absorb(current[lowest].records, i, current[lowest].streams[i]);
                 if (++absorbed % 1024 == 0) every_so_often();
             }
         } catch (...) {
@@ -336,7 +357,7 @@ private:
     struct Round {
         std::vector<detail::ShardOpen> opens;
         std::vector<detail::ShardClose> closes;
-        std::vector<TcpConversationHealth> closed;  // the closes' summaries, same order
+        detail::ShardRecords<Detectors...> closed;  // what detectors recorded of the closes, same order
     };
     struct Queue {
         std::deque<Round> rounds;
@@ -401,7 +422,7 @@ private:
         Round round;
         round.opens.swap(engine.shard_.opens);
         round.closes.swap(engine.shard_.closes);
-        round.closed.swap(engine.template get<TcpHealth>().held());
+        take_held(engine, round.closed, round.closes.size());
         std::unique_lock lock(mutex_);
         Queue& queue = queues_[i];
         if (i != 0)
@@ -484,7 +505,6 @@ private:
         events_.clear();
         for (std::uint32_t s = 0; s < rounds.size(); ++s) {
             const Round& r = rounds[s];
-            if (r.closed.size() != r.closes.size()) throw std::logic_error("ShardedEngine: a shard's TcpHealth missed a close");
             for (std::uint32_t i = 0; i < r.opens.size(); ++i) events_.push_back({r.opens[i].frame, 0, 2, s, i});
             for (std::uint32_t i = 0; i < r.closes.size(); ++i) {
                 const detail::ShardClose& c = r.closes[i];
@@ -492,7 +512,6 @@ private:
             }
         }
         std::sort(events_.begin(), events_.end());
-        TcpHealth& merged = report().template get<TcpHealth>();
         for (const Event& e : events_) {
             Round& r = rounds[e.shard];
             // A shard reuses a slot only after closing its conversation, and at one frame
@@ -505,11 +524,45 @@ private:
                 peak_live_ = std::max(peak_live_, ++live_);
                 continue;
             }
-            TcpConversationHealth& h = r.closed[e.index];
-            h.stream = streams.at(r.closes[e.index].slot);
             --live_;
-            merged.absorb(std::move(h));
+            absorb(r.closed, e.index, streams.at(r.closes[e.index].slot));
         }
+    }
+
+    template <std::size_t I>
+    using DetectorAt = std::tuple_element_t<I, std::tuple<Detectors...>>;
+    template <std::size_t I>
+    static DetectorAt<I>& detector(Shard& engine) noexcept {
+        return detail::detector_at<I>(engine.detectors_);
+    }
+
+    // Calls f(std::integral_constant<std::size_t, I>) for each detector I that merges
+    // across shards (MergesShards, detector.hpp).
+    template <class F>
+    static void for_each_merging(F&& f) {
+        [&]<std::size_t... I>(std::index_sequence<I...>) { (call_if_merging<I>(f), ...); }(
+            std::index_sequence_for<Detectors...>{});
+    }
+    template <std::size_t I, class F>
+    static void call_if_merging(F& f) {
+        if constexpr (MergesShards<DetectorAt<I>>) f(std::integral_constant<std::size_t, I>{});
+    }
+
+    // Takes what the shard's merging detectors recorded of its last `closes` closes.
+    static void take_held(Shard& engine, detail::ShardRecords<Detectors...>& records, std::size_t closes) {
+        for_each_merging([&](auto d) {
+            auto& held = detector<d>(engine).held();
+            if (held.size() != closes)
+                throw std::logic_error("ShardedEngine: a detector's held() must have one record per closed conversation");
+            std::get<d>(records).swap(held);
+            held.clear();
+        });
+    }
+
+    // The first shard's detectors absorb the records of one closed conversation.
+    void absorb(detail::ShardRecords<Detectors...>& records, std::size_t index, std::uint32_t stream) {
+        for_each_merging(
+            [&](auto d) { detector<d>(report()).absorb(std::move(std::get<d>(records)[index]), stream); });
     }
 
     flow::SharedBudget shared_;  // before shards_: their trackers point to it

@@ -186,7 +186,8 @@ template <class Engine>
                 const pm::net::Endpoint source{decoded.ip.source, decoded.tcp.source_port};
                 const pm::net::Endpoint destination{decoded.ip.destination, decoded.tcp.destination_port};
                 const pm::flow::TrackedSegment tracked =
-                    tracker.track(source, destination, decoded.tcp, frame.timestamp, frame.number, close);
+                    tracker.track(source, destination, decoded.tcp, frame.timestamp, frame.number, close,
+                                  decoded.ip.identification);
                 if (tracked.opened) health.on_conversation_open(*tracked.conversation);
                 health.on_tcp(pm::TcpSegmentEvent{frame, decoded, decoded.tcp, *tracked.conversation,
                                                   tracked.direction, tracked.analysis});

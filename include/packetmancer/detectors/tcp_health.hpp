@@ -102,25 +102,19 @@ public:
         entry = Live{};
         diagnosis::diagnose(h);
         if (hold_for_merge_) held_.push_back(std::move(h));
-        else absorb(std::move(h));
+        else take_in(std::move(h));
     }
 
-    // Takes a closed and diagnosed conversation into the capture's totals, verdict and
-    // top, and into finished(). on_conversation_close does this itself, unless told to
-    // hold its conversations for a merge.
-    void absorb(TcpConversationHealth h) {
-        verdict_.add(h);
-        ++conversations_total_;
-        if (h.problems() > 0) ++conversations_with_problems_;
-        remember_if_top(h);
-        finished_.push_back(std::move(h));
-    }
-
-    // For ShardedEngine: closed conversations are diagnosed and then held, without
-    // counting them anywhere, until the ShardedEngine takes them from `held()` and has
-    // the first shard absorb every shard's in the order one engine would have closed them.
+    // The sharding hooks (detector.hpp): in a ShardedEngine, closed conversations are
+    // diagnosed and then held, uncounted, until the engine takes them from held() and has
+    // the first shard absorb every shard's, numbered as one engine numbers them.
+    using ShardRecord = TcpConversationHealth;
     void hold_for_merge() noexcept { hold_for_merge_ = true; }
     [[nodiscard]] std::vector<TcpConversationHealth>& held() noexcept { return held_; }
+    void absorb(TcpConversationHealth&& h, std::uint32_t stream) {
+        h.stream = stream;
+        take_in(std::move(h));
+    }
 
     // Conversations closed and not yet taken, in the order they were closed (stream
     // order for those still open at the end of the capture).
@@ -148,6 +142,16 @@ public:
     }
 
 private:
+    // A closed and diagnosed conversation into the capture's totals, verdict and top, and
+    // into finished().
+    void take_in(TcpConversationHealth h) {
+        verdict_.add(h);
+        ++conversations_total_;
+        if (h.problems() > 0) ++conversations_with_problems_;
+        remember_if_top(h);
+        finished_.push_back(std::move(h));
+    }
+
     // What the stall and response timers need while a conversation runs (kept small:
     // one of these per live conversation).
     struct Timing {

@@ -17,8 +17,8 @@ struct ShardOpen {
     std::uint32_t slot = 0;
 };
 
-// A conversation this shard closed while reading; the shard's TcpHealth holds its
-// summary at the same position (TcpHealth::held()).
+// A conversation this shard closed while reading; each detector that merges across
+// shards holds its record of it at the same position (held(), detector.hpp).
 struct ShardClose {
     std::uint64_t frame = 0;       // the segment being processed when it closed
     std::uint64_t last_frame = 0;  // its latest segment
