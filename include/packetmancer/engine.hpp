@@ -42,13 +42,17 @@ class EngineCore {
     static_assert(sizeof...(Detectors) > 0, "PacketMancer: Engine needs at least one detector, as in Engine<MyDetector>");
     static_assert((detail::check_detector<Detectors>() && ...),
                   "PacketMancer: every Engine argument must be a detector (see the messages above)");
+    static_assert(detail::names_are_distinct<Detectors...>(),
+                  "PacketMancer: two of the engine's detectors have the same name; each one's report goes under "
+                  "detectors.<name>, so each needs its own: static constexpr std::string_view name = \"...\";");
 
     static constexpr bool tracks_tcp = (NeedsTcpAnalysis<Detectors> || ...);
     static constexpr bool sharded = !std::is_same_v<Sharding, Unsharded>;
     using Tracker = std::conditional_t<tracks_tcp, flow::TcpTracker, detail::NoTcpTracker>;
 
 public:
-    EngineCore() = default;
+    // With detectors that are not default-constructible, pass them: Engine<D>(D(...)).
+    EngineCore() : detectors_(default_detectors()) {}
     explicit EngineCore(Detectors... detectors) : detectors_(std::move(detectors)...) {}
     // `limits` bound the conversation table: idle timeout, live conversations, and the
     // unacknowledged segments kept for sequence analysis.
@@ -110,13 +114,15 @@ public:
     [[nodiscard]] D& get() noexcept {
         constexpr std::size_t index = detail::index_of<D, Detectors...>();
         static_assert(index < sizeof...(Detectors), "PacketMancer: Engine::get<D>(): D is not one of this engine's detectors");
-        return detail::detector_at<index>(detectors_);
+        if constexpr (index < sizeof...(Detectors)) return detail::detector_at<index>(detectors_);
+        else return *static_cast<D*>(nullptr);  // not compiled: the assertion failed (one message, no cascade)
     }
     template <class D>
     [[nodiscard]] const D& get() const noexcept {
         constexpr std::size_t index = detail::index_of<D, Detectors...>();
         static_assert(index < sizeof...(Detectors), "PacketMancer: Engine::get<D>(): D is not one of this engine's detectors");
-        return detail::detector_at<index>(detectors_);
+        if constexpr (index < sizeof...(Detectors)) return detail::detector_at<index>(detectors_);
+        else return *static_cast<const D*>(nullptr);  // as above
     }
 
     // Calls f(detector) for each detector, in template-argument order (for report writers).
@@ -241,6 +247,15 @@ private:
         fan_out([&](auto& d) {
             if constexpr (HasOnConversationClose<std::decay_t<decltype(d)>>) d.on_conversation_close(conversation);
         });
+    }
+
+    static detail::DetectorTuple<Detectors...> default_detectors() {
+        static_assert((std::is_default_constructible_v<Detectors> && ...),
+                      "PacketMancer: a detector is not default-constructible, so the engine cannot make it: "
+                      "pass the detectors to the engine's constructor, as in Engine<D>(D(...)) or "
+                      "Engine<D>(limits, D(...))");
+        if constexpr ((std::is_default_constructible_v<Detectors> && ...)) return {};
+        else return *static_cast<detail::DetectorTuple<Detectors...>*>(nullptr);  // not compiled, as in get()
     }
 
     static Tracker make_tracker(flow::TrackerLimits limits) {

@@ -26,12 +26,20 @@ def judge(path, expect):
     if expect not in run.stderr and expect.replace('"', '\\"') not in run.stderr:  # clang escapes quotes
         return False, "message not found in:\n" + run.stderr[-3000:]
     # One message per mistake: the other checks stay quiet (beside the engine's summary
-    # line that points at the messages above).
+    # line that points at the messages above) ...
     asserts = [line for line in run.stderr.splitlines()
                if ("static assertion failed: PacketMancer:" in line or 'static_assert failed "PacketMancer:' in line)
                and "see the messages above" not in line]
     if len(asserts) > 1:
         return False, "more than one PacketMancer message:\n" + "\n".join(asserts)
+    # ... and, for the library's static_assert messages, no cascade of other errors after
+    # it (a template wall from the library's internals, Boost.Hana's, or the standard
+    # library's). (A consteval check, such as JsonName's, fails as a compile-time
+    # evaluation, which the compiler reports in several lines of its own.)
+    others = [line for line in run.stderr.splitlines()
+              if ("error:" in line) and "PacketMancer:" not in line]
+    if expect.startswith("PacketMancer:") and others:
+        return False, "errors beside the PacketMancer message:\n" + "\n".join(others[:10])
     return True, ""
 
 

@@ -4,7 +4,11 @@
 
 #include "packetmancer/detector.hpp"
 
+#include <array>
+#include <cstddef>
 #include <string>
+#include <string_view>
+#include <type_traits>
 
 namespace packetmancer::detail {
 
@@ -36,8 +40,37 @@ inline constexpr bool has_near_miss =
     (declares_on_conversation_close<D> && !HasOnConversationClose<D>) ||
     (declares_on_capture_end<D> && !HasOnCaptureEnd<D>);
 
+// Members whose names are close to a hook's but are not hooks: the engine would never
+// call them, silently. C++20 cannot list a class's members, so the usual slips are named
+// here: (misnamed, hook).
+#define PACKETMANCER_MISNAMED_HOOKS(X)                                                                 \
+    X(on_conversation_closed, on_conversation_close) X(on_conversation_end, on_conversation_close)   \
+    X(on_connection_close, on_conversation_close) X(on_close, on_conversation_close)                 \
+    X(on_conversation_opened, on_conversation_open) X(on_conversation_start, on_conversation_open)   \
+    X(on_connection_open, on_conversation_open) X(on_open, on_conversation_open)                     \
+    X(on_capture_ended, on_capture_end) X(on_end, on_capture_end) X(on_finish, on_capture_end)       \
+    X(on_tcp_segment, on_tcp) X(on_segment, on_tcp) X(on_udp_datagram, on_udp) X(on_datagram, on_udp) \
+    X(on_frame, on_packet) X(on_packets, on_packet) X(report_to_json, report_json)                   \
+    X(write_json, report_json) X(report_console, report_text) X(write_text, report_text)
+
+#define PACKETMANCER_OR_DECLARES(misnamed, hook) || requires { &D::misnamed; }
+template <class D>
+concept declares_misnamed_hook = false PACKETMANCER_MISNAMED_HOOKS(PACKETMANCER_OR_DECLARES);
+#undef PACKETMANCER_OR_DECLARES
+
+#define PACKETMANCER_NOT_A_HOOK(misnamed, hook)                                                          \
+    static_assert(!requires { &D::misnamed; }, "PacketMancer: " #misnamed " is not a hook, so the engine " \
+                                               "would never call it: did you mean " #hook "? (hooks: detector.hpp)");
+template <class D>
+consteval void check_hook_names() {
+    PACKETMANCER_MISNAMED_HOOKS(PACKETMANCER_NOT_A_HOOK)
+}
+#undef PACKETMANCER_NOT_A_HOOK
+#undef PACKETMANCER_MISNAMED_HOOKS
+
 template <class D>
 consteval bool check_detector() {
+    check_hook_names<D>();
     static_assert(NamedDetector<D>,
                   "PacketMancer: a detector needs a name: static constexpr std::string_view name = \"my_detector\";");
     static_assert(!declares_on_packet<D> || HasOnPacket<D>,
@@ -67,10 +100,23 @@ consteval bool check_detector() {
     static_assert(!declares_report_text<D> || report_text_needs_const<D>,
                   "PacketMancer: report_text has the wrong signature; expected: "
                   "void report_text(std::string&, const packetmancer::report::TextContext&) const");
-    static_assert(Detector<D> || !NamedDetector<D> || has_near_miss<D>,
+    static_assert(Detector<D> || !NamedDetector<D> || has_near_miss<D> || declares_misnamed_hook<D>,
                   "PacketMancer: a detector needs at least one hook, for example: "
                   "void on_tcp(const packetmancer::TcpSegmentEvent&)");
     return Detector<D>;
+}
+
+// Each detector's report goes under detectors.<name>: two with one name would write the
+// same JSON key twice (and a parser keeps only one of them).
+template <class... Detectors>
+consteval bool names_are_distinct() {
+    if constexpr ((NamedDetector<Detectors> && ...)) {
+        const std::array<std::string_view, sizeof...(Detectors)> names{std::string_view(Detectors::name)...};
+        for (std::size_t i = 0; i < names.size(); ++i)
+            for (std::size_t j = i + 1; j < names.size(); ++j)
+                if (names[i] == names[j]) return false;
+    }
+    return true;
 }
 
 } // namespace packetmancer::detail
