@@ -10,7 +10,9 @@
     `c++ $(pkg-config --cflags --libs packetmancer)` command, and run on the capture.
 
 Each program prints "consumer: N packets, M TCP conversations"; every run must report
-the same counts, both above zero. Nothing is written to the source tree, nothing is
+the same counts, both above zero. Both ways also build examples/in_memory_source.cpp
+against the core dependency alone (packetmancer-core: Boost.Hana, no libpcap, no fmt),
+check that its link line names neither library, and run it (it checks its own result). Nothing is written to the source tree, nothing is
 downloaded (--wrap-mode=nodownload), and the temporary directory is removed at the end.
 
 usage: run.py SOURCE_ROOT CAPTURE"""
@@ -78,6 +80,7 @@ def subproject_consumer(meson, root, here, capture, tmp):
     print("== (a) PacketMancer as a Meson subproject", flush=True)
     project = tmp / "subproject-consumer"
     shutil.copytree(here / "subproject", project)
+    shutil.copy(root / "examples" / "in_memory_source.cpp", project)
     (project / "subprojects").mkdir()
     (project / "subprojects" / "packetmancer").symlink_to(root, target_is_directory=True)
     build = tmp / "subproject-build"
@@ -89,7 +92,18 @@ def subproject_consumer(meson, root, here, capture, tmp):
           "meson did not report packetmancer as found in the subproject:\n" + log)
     print(f"  ok: {found[0].strip()}")
     run([meson, "compile", "-C", build])
+    link = run(["ninja", "-C", build, "-t", "commands", "core_consumer"]).strip().splitlines()[-1]
+    check_core_link(link, "packetmancer-core as a subproject")
+    run([build / "core_consumer"])
+    print("  ok: in_memory_source built and run with packetmancer-core alone")
     return run_consumer(build / "consumer", capture)
+
+
+def check_core_link(link, how):
+    """The core dependency's link line names neither libpcap nor fmt."""
+    extra = [word for word in shlex.split(link)
+             if re.search(r"^-l(pcap|fmt)$|(^|/)lib(pcap|fmt)\b[^/]*\.(so|a)", word)]
+    check(not extra, f"{how}: the link line names {extra}:\n{link}")
 
 
 def pkgconfig_path(prefix):
@@ -145,6 +159,17 @@ def pkgconfig_consumer(meson, root, here, capture, tmp):
     plain = tmp / "plain-consumer"
     run(cxx + STRICT + cflags + [here / "pkgconfig" / "main.cpp", "-o", plain] + libs)
     results.append(run_consumer(plain, capture))
+
+    for name in ("packetmancer-core", "packetmancer-capture", "packetmancer-report"):
+        check(run(["pkg-config", "--modversion", name], env=env).strip() == pc_version,
+              f"{name}.pc is missing or not at version {pc_version}")
+    core_flags = shlex.split(run(["pkg-config", "--cflags", "--libs", "packetmancer-core"], env=env))
+    core = tmp / "core-consumer"
+    command = cxx + STRICT + core_flags + [root / "examples" / "in_memory_source.cpp", "-o", core]
+    check_core_link(shlex.join(str(c) for c in command), "packetmancer-core through pkg-config")
+    run(command)
+    run([core])
+    print("  ok: in_memory_source built and run with packetmancer-core alone (pkg-config)")
     return results
 
 
