@@ -1,5 +1,5 @@
 // flow/segment_cause.hpp: why a segment arrived out of sequence, in the tstat taxonomy
-// (shared/docs/tcp-semantics.md section 8) with PacketMancer's adaptations. One scenario
+// (docs/tcp-analysis.md section 8) with PacketMancer's adaptations. One scenario
 // per cause, built from packets and run through the engine, then one per adaptation: no
 // fingerprint, no RTT sample, a clock going backwards. tshark's flags are checked on the
 // way to show which of its verdicts each cause refines; the causes never change them.

@@ -1,5 +1,5 @@
 // TCP sequence analysis, scenario by scenario, as tshark 4.0.17 flags each frame
-// (shared/docs/tcp-semantics.md section 9; the numbers in the test names are its items).
+// (docs/tcp-analysis.md section 9; the numbers in the test names are its items).
 // Every scenario here is also checked against tshark itself by
 // tests/differential/scenarios_vs_tshark.py, which replays the same frames.
 #include "../support/tcp_scenario.hpp"

@@ -1,6 +1,6 @@
 // Runs a TCP conversation, written segment by segment, through Engine and returns what
 // the analysis said about each frame. Tests read like the scenarios of
-// shared/docs/tcp-semantics.md section 9: "three dup ACKs, then a fast retransmission".
+// docs/tcp-analysis.md section 9: "three dup ACKs, then a fast retransmission".
 #pragma once
 
 #include "packet_builder.hpp"

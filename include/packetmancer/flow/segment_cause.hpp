@@ -1,6 +1,6 @@
 // Why a TCP segment arrived out of sequence: the taxonomy of tstat (Mellia, Meo,
 // Muscariello, Rossi, "Passive analysis of TCP anomalies", Computer Networks 2008) as
-// shared/docs/tcp-semantics.md section 8 states it, adapted to what a passive probe sees
+// docs/tcp-analysis.md section 8 states it, adapted to what a passive probe sees
 // of today's stacks. This header holds the causes and their names, the path-time
 // estimates (Mean_RTT, RTO, RTTmin) and the decision rules; flow/tcp_analysis.hpp
 // gathers the facts of each segment that Wireshark's analysis flags as not in sequence

@@ -1,6 +1,6 @@
 // TCP sequence analysis, frame for frame as Wireshark 4.0 (tshark 4.0.17) does it in
 // `tcp_analyze_sequence_number` and around it in `dissect_tcp`. The rules, their order
-// and their sentinels follow shared/docs/tcp-semantics.md; section numbers below refer
+// and their sentinels follow docs/tcp-analysis.md; section numbers below refer
 // to it. State is O(1) per direction except the bounded list of unacknowledged
 // segments, which Wireshark caps at 10 000 entries and which we cap the same way,
 // because the cap changes verdicts (a SYN or FIN past it no longer advances nextseq).
@@ -80,7 +80,7 @@ struct TcpConversationState {
 
 namespace detail_tcp_analysis {
 // An unsigned difference, as Wireshark computes its time tests: a timestamp that went
-// backwards gives a huge value, so "within X" tests fail (section 5.12, item 28).
+// backwards gives a huge value, so "within X" tests fail (section 5.12; section 9, item 28).
 [[nodiscard]] constexpr std::uint64_t elapsed(std::int64_t since_ns, std::int64_t now_ns) noexcept {
     return static_cast<std::uint64_t>(now_ns) - static_cast<std::uint64_t>(since_ns);
 }
