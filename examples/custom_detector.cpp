@@ -15,9 +15,7 @@ int main(int argc, char** argv) {
     packetmancer::io::CaptureReader reader;
     if (argc < 2 || !reader.open(argv[1])) return 3;
     packetmancer::Engine<packetmancer::TcpHealth, SynCounter> engine;
-    packetmancer::Frame frame;
-    while (reader.next(frame) == packetmancer::io::ReadStatus::frame) engine.process(frame);
-    engine.finish();
+    packetmancer::read_capture(engine, reader);  // every frame, then engine.finish()
     std::printf("%llu conversations, %llu SYNs to port 443\n",
                 static_cast<unsigned long long>(engine.get<packetmancer::TcpHealth>().conversations_total()),
                 static_cast<unsigned long long>(engine.get<SynCounter>().attempts[443]));

@@ -366,26 +366,11 @@ int run(const Options& options, const ClosedStreams& closed) {
     pm::io::ReadStatus status;
     auto progress = make_progress_line(options, capture_bytes);
     try {
-        if (shards > 1) {
-            status = sharded.read(readers, [&](std::uint64_t read_so_far) {
-                drain();
-                progress.update(read_so_far, reader.offset());
-            });
-            progress.finish();
-            sharded.finish(drain);
-        } else {
-            pm::Frame frame;
-            std::uint64_t frames = 0;
-            while ((status = reader.next(frame)) == pm::io::ReadStatus::frame) {
-                engine.process(frame);
-                if (++frames % 4096 == 0) {
-                    drain();
-                    progress.update(frames, reader.offset());
-                }
-            }
-            progress.finish();
-            engine.finish(drain);
-        }
+        status = pm::read_capture(sharded, std::span<pm::io::CaptureReader* const>(readers), [&](std::uint64_t frames) {
+            drain();
+            progress.update(frames, reader.offset());
+        });
+        progress.finish();
     } catch (const JsonOutputFailed&) {
         progress.finish();
         return fail(output_error, "cannot write the JSON report to standard output: " + json.error());
@@ -395,11 +380,8 @@ int run(const Options& options, const ClosedStreams& closed) {
         progress.finish();
         return fail(damaged_input, fmt::format("{}: {}", options.file, e.what()));
     }
-
-    pm::report::CaptureInfo info{options.file == "-" ? "(standard input)" : options.file, reader.format(), {},
-                                 reader.records_over_snaplen(), reader.records_with_clamped_resolution()};
-    if (status == pm::io::ReadStatus::damaged)
-        info.stopped = pm::report::ReadStop{reader.records_read(), reader.offset(), reader.error()};
+    const pm::report::CaptureInfo info =
+        pm::describe_capture(reader, options.file == "-" ? "(standard input)" : options.file, status);
 
     // Reports: the JSON first (whole or not at all), then the console's, which is shown
     // even when the JSON could not be written.

@@ -169,15 +169,9 @@ int main(int argc, char** argv) {
     }
     using Engine = pm::Engine<SynLatency>;
     Engine engine;
-    pm::Frame frame;
-    pm::io::ReadStatus status;
-    while ((status = reader.next(frame)) == pm::io::ReadStatus::frame) engine.process(frame);
-    engine.finish();
-
+    const pm::io::ReadStatus status = pm::read_capture(engine, reader);
     // What the reader knows about the file besides its frames, for the reports.
-    pm::report::CaptureInfo info{argv[1], reader.format(), {}, reader.records_over_snaplen()};
-    if (status == pm::io::ReadStatus::damaged)
-        info.stopped = pm::report::ReadStop{reader.records_read(), reader.offset(), reader.error()};
+    const pm::report::CaptureInfo info = pm::describe_capture(reader, argv[1], status);
     const pm::report::ReportOptions options{.top = 10};
     if (with_json) {
         std::FILE* out = std::fopen(argv[3], "wb");

@@ -11,6 +11,7 @@
 #include "packetmancer/events.hpp"
 #include "packetmancer/io/capture_reader.hpp"
 #include "packetmancer/packet.hpp"
+#include "packetmancer/read_capture.hpp"
 #include "packetmancer/report/json_report.hpp"
 #include "packetmancer/report/report_file.hpp"
 #include "packetmancer/report/tcp_health_json.hpp"

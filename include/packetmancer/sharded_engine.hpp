@@ -39,6 +39,7 @@
 #include "packetmancer/engine.hpp"
 #include "packetmancer/io/read_status.hpp"
 #include "packetmancer/packet.hpp"
+#include "packetmancer/read_capture.hpp"
 
 #include <algorithm>
 #include <condition_variable>
@@ -580,5 +581,23 @@ private:
     std::size_t live_ = 0;
     std::size_t peak_live_ = 0;
 };
+
+// read_capture (read_capture.hpp) for a ShardedEngine: shard i reads `readers[i]`, each
+// positioned at the first record of the same capture; `after_batch(frames_read)` runs on
+// the calling thread after each merge of what the shards read, and while the engine
+// closes what is still open at the end. With one shard, the lone engine's loop. Throws
+// what a shard threw, or std::runtime_error if the readers disagree.
+template <class... Detectors, class Reader, class AfterBatch>
+io::ReadStatus read_capture(ShardedEngine<Detectors...>& engine, std::span<Reader* const> readers,
+                            AfterBatch&& after_batch) {
+    if (engine.shard_count() == 1 && readers.size() == 1) return read_capture(engine.report(), *readers[0], after_batch);
+    std::uint64_t frames = 0;
+    const io::ReadStatus status = engine.read(readers, [&](std::uint64_t read) {
+        frames = read;
+        after_batch(read);
+    });
+    engine.finish([&] { after_batch(frames); });
+    return status;
+}
 
 } // namespace packetmancer

@@ -2,8 +2,6 @@
 // file, its format, and, for a damaged capture, where reading stopped and why.
 #pragma once
 
-#include "packetmancer/report/report_options.hpp"
-
 #include <cstdint>
 #include <optional>
 #include <string>
