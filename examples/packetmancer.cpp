@@ -25,6 +25,7 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -238,6 +239,25 @@ void remove_on_signals(const std::string& temporary) {
 }
 void forget_unfinished_report() { unfinished_report[0] = '\0'; }
 
+// Holds back SIGINT, SIGTERM and SIGHUP while it lives: between creating the JSON
+// report's temporary file and naming it to the handler, a Ctrl-C would otherwise leave
+// the file behind. One that arrives meanwhile is delivered when the guard ends.
+class SignalsHeldBack {
+public:
+    SignalsHeldBack() {
+        sigset_t held;
+        sigemptyset(&held);
+        for (const int signal : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&held, signal);
+        ::sigprocmask(SIG_BLOCK, &held, &before_);
+    }
+    ~SignalsHeldBack() { ::sigprocmask(SIG_SETMASK, &before_, nullptr); }
+    SignalsHeldBack(const SignalsHeldBack&) = delete;
+    SignalsHeldBack& operator=(const SignalsHeldBack&) = delete;
+
+private:
+    sigset_t before_{};
+};
+
 // An output that is the capture being read (the same file through any name or link)
 // would destroy it: refused before anything is written.
 int refuse_overwriting_the_capture(const Options& options, bool stdout_closed) {
@@ -327,6 +347,7 @@ int run(const Options& options, const ClosedStreams& closed) {
                                                          std::string(std::strerror(EBADF)));
         json_out = stdout;
     } else if (options.json) {
+        const SignalsHeldBack held_back;
         if (!json_file.open(*options.json))
             return fail(output_error, fmt::format("{}: cannot write the JSON report: {}", *options.json, json_file.error()));
         json_out = json_file.stream();
