@@ -102,6 +102,17 @@ TEST_CASE("the capture summary counts frames, bytes, time span, link types and u
     CHECK(s.link_types == std::vector<std::uint32_t>{1});
 }
 
+TEST_CASE("the summary lists every link type once, in order of first sight, whatever its value") {
+    pm::CaptureSummary s;
+    const Bytes bytes(20, 0);
+    for (const std::uint32_t link_type : {0xFFFFFFFFu, 0u, 0xFFFFFFFFu, 1u, 0u}) {
+        pm::Frame frame = frame_at(s.packets_total + 1, 1, bytes);
+        frame.link_type = link_type;
+        s.count_frame(frame);
+    }
+    CHECK(s.link_types == std::vector<std::uint32_t>{0xFFFFFFFFu, 0u, 1u});
+}
+
 TEST_CASE("several detectors share one conversation table and one analysis") {
     pm::Engine<HookLog, AlsoStateless, PacketCounter> engine;
     const Bytes syn = scenario_frame({.seq = 1, .flags = SYN});

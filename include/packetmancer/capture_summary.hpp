@@ -30,13 +30,14 @@ struct CaptureSummary {
     // Once per frame, from the engine. Written for few memory accesses: in an engine,
     // whose detectors it is stored beside, these counters cannot stay in registers.
     void count_frame(const Frame& frame) {
+        bytes_total += std::max<std::uint64_t>(frame.wire_length, frame.bytes.size());
         if (packets_total++ == 0) [[unlikely]] {
             first_timestamp = last_timestamp = frame.timestamp;
-        } else {
-            if (frame.timestamp < first_timestamp) [[unlikely]] first_timestamp = frame.timestamp;
-            if (last_timestamp < frame.timestamp) last_timestamp = frame.timestamp;
+            note_link_type(frame.link_type);
+            return;
         }
-        bytes_total += std::max<std::uint64_t>(frame.wire_length, frame.bytes.size());
+        if (frame.timestamp < first_timestamp) [[unlikely]] first_timestamp = frame.timestamp;
+        if (last_timestamp < frame.timestamp) last_timestamp = frame.timestamp;
         if (frame.link_type != latest_link_type_) [[unlikely]] note_link_type(frame.link_type);
     }
 
@@ -47,7 +48,7 @@ private:
             link_types.push_back(link_type);
     }
 
-    std::uint32_t latest_link_type_ = ~std::uint32_t{0};  // the previous frame's, none at first
+    std::uint32_t latest_link_type_ = 0;  // the previous frame's (set by the first frame)
 };
 
 } // namespace packetmancer
